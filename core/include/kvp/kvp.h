@@ -1,0 +1,9 @@
+/* kvp/kvp.h - the whole public API of libkvpcore in one include. */
+#ifndef KVP_KVP_H
+#define KVP_KVP_H
+
+#include "kvp/error.h"
+#include "kvp/pool.h"
+#include "kvp/store.h"
+
+#endif

@@ -1,0 +1,184 @@
+/* store_write.c - insert, append, delete, clear: the reference store's
+ * write semantics (same bytes for the same operations), under both locks.
+ *
+ * The edits are worked out in memory on one read of the file and written
+ * back as few writes as possible; pool_file.c says why a crash part-way
+ * never loses a record.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "keyset.h"
+#include "pool_file.h"
+#include "record.h"
+#include "store_edit.h"
+
+int store_open_for_edit(const kvp_store *s, struct pool_file *pf,
+			enum pool_access access, bool load)
+{
+	int r = pool_file_open(s, access, pf);
+
+	if (r != 0)
+		return r;
+	r = pool_file_repair(pf);
+	if (r == 0 && load)
+		r = pool_file_load(pf);
+	if (r < 0)
+		pool_file_close(pf);
+	return r;
+}
+
+static size_t count_unique_keys(const struct pool_file *pf, int *err)
+{
+	struct keyset ks;
+	size_t n;
+	bool added;
+
+	*err = 0;
+	if (keyset_init(&ks, pf->count) < 0) {
+		*err = kvp_fail_nomem(pf->store->path);
+		return 0;
+	}
+	for (size_t i = 0; i < pf->count; i++) {
+		const unsigned char *rec = pool_record(pf, i);
+		keyset_add(&ks, rec, kvp_record_key_len(rec), 0, &added);
+	}
+	n = ks.count;
+	keyset_free(&ks);
+	return n;
+}
+
+int kvp_store_insert(const kvp_store *s, const char *key, const char *value)
+{
+	return kvp_store_insert_n(s, key, key ? strlen(key) : 0, value,
+				  value ? strlen(value) : 0);
+}
+
+int kvp_store_insert_n(const kvp_store *s, const char *key, size_t key_len,
+		       const char *value, size_t value_len)
+{
+	struct pool_file pf;
+	bool found = false;
+	int r;
+
+	if ((r = kvp_validate_key(s, key, key_len)) < 0 ||
+	    (r = kvp_validate_value(s, value, value_len)) < 0)
+		return r;
+	r = store_open_for_edit(s, &pf, POOL_WRITE_CREATE, true);
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < pf.count;) {
+		if (!kvp_record_key_is(pool_record(&pf, i), key, key_len)) {
+			i++;
+		} else if (!found) {
+			pool_file_set_value(&pf, i, value, value_len);
+			found = true;
+			i++;
+		} else {
+			/* The last record moves here: look at slot i again. */
+			pool_file_remove(&pf, i);
+		}
+	}
+
+	if (!found) {
+		/* Fewer records than the cap cannot hold the cap's keys. */
+		size_t unique = 0;
+		if (pf.count >= KVP_MAX_UNIQUE_KEYS)
+			unique = count_unique_keys(&pf, &r);
+		if (r == 0 && unique >= KVP_MAX_UNIQUE_KEYS)
+			r = kvp_fail(KVP_ERR_MAX_UNIQUE_KEYS, s->path,
+				     KVP_MAX_UNIQUE_KEYS, unique,
+				     "pool already holds %zu unique keys, the "
+				     "maximum of %d; a new key cannot be inserted",
+				     unique, KVP_MAX_UNIQUE_KEYS);
+		if (r == 0)
+			r = pool_file_push(&pf, key, key_len, value, value_len);
+	}
+	if (r == 0)
+		r = pool_file_commit(&pf);
+	pool_file_close(&pf);
+	return r;
+}
+
+int kvp_store_append(const kvp_store *s, const char *key, const char *value)
+{
+	return kvp_store_append_n(s, key, key ? strlen(key) : 0, value,
+				  value ? strlen(value) : 0);
+}
+
+int kvp_store_append_n(const kvp_store *s, const char *key, size_t key_len,
+		       const char *value, size_t value_len)
+{
+	kvp_pair pair = {key, key_len, value, value_len};
+
+	return kvp_store_append_multiple(s, &pair, 1);
+}
+
+int kvp_store_delete(const kvp_store *s, const char *key)
+{
+	return kvp_store_delete_n(s, key, key ? strlen(key) : 0);
+}
+
+int kvp_store_delete_n(const kvp_store *s, const char *key, size_t key_len)
+{
+	struct pool_file pf;
+	bool found = false;
+	int r;
+
+	if (!key && key_len)
+		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+				"delete: key is NULL");
+	r = store_open_for_edit(s, &pf, POOL_WRITE, true);
+	if (r != 0)
+		return r < 0 ? r : 0; /* missing file: nothing to delete */
+
+	for (size_t i = 0; i < pf.count;) {
+		if (kvp_record_key_is(pool_record(&pf, i), key, key_len)) {
+			pool_file_remove(&pf, i);
+			found = true;
+		} else {
+			i++;
+		}
+	}
+	r = found ? pool_file_commit(&pf) : 0;
+	pool_file_close(&pf);
+	return r < 0 ? r : found;
+}
+
+int kvp_store_clear(const kvp_store *s)
+{
+	struct pool_file pf;
+	int r = pool_file_open(s, POOL_WRITE, &pf);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = pool_file_truncate(&pf, 0);
+	pool_file_close(&pf);
+	return r;
+}
+
+int kvp_store_clear_if_stale(const kvp_store *s)
+{
+	struct pool_file pf;
+	struct stat st;
+	long long boot;
+	int r = kvp_boot_time(&boot);
+
+	if (r < 0)
+		return r;
+	r = pool_file_open(s, POOL_WRITE, &pf);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	/* Decide under the lock: a writer may have touched it meanwhile. */
+	if (fstat(pf.fd, &st) == -1)
+		r = kvp_fail_errno(errno, s->path, "fstat");
+	else if ((long long)st.st_mtim.tv_sec <= boot) {
+		r = pool_file_truncate(&pf, 0);
+		if (r == 0)
+			r = 1;
+	}
+	pool_file_close(&pf);
+	return r;
+}
