@@ -28,7 +28,7 @@ ifneq ($(SANITIZE),)
 ALL_LDFLAGS += -fsanitize=address,undefined
 endif
 
-PKGS_CORE := jansson
+PKGS_CORE := jansson libconfig nettle
 CORE_CFLAGS := $(shell pkg-config --cflags $(PKGS_CORE) 2>/dev/null)
 CORE_LIBS := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null)
 
@@ -43,6 +43,13 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 KVPCTL := $(BUILD)/kvpctl
 KVPCTL_SRC := $(wildcard core/kvpctl/*.c)
 KVPCTL_OBJ := $(KVPCTL_SRC:%.c=$(BUILD)/%.o)
+# kvpctl events parses the event values itself.
+KVPCTL_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
+
+# --- pam_kvp.so ------------------------------------------------------------
+PAM_MODULE := $(BUILD)/pam_kvp.so
+PAM_SRC := $(wildcard pam_kvp/*.c)
+PAM_OBJ := $(PAM_SRC:%.c=$(BUILD)/%.o)
 
 # --- tests -----------------------------------------------------------------
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror \
@@ -60,6 +67,12 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,\
 
 BENCH := $(BUILD)/bench/store_bench
 
+# Each suite that needs more than the rules here (its own binaries, shims,
+# packages) brings a rules.mk that appends to TESTS / TEST_HELPERS /
+# TEST_DEPS_GROUPS.
+TEST_DEPS_GROUPS := build test
+include $(sort $(wildcard tests/*/rules.mk))
+
 RUN_ENV = LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) KVPCTL=$(CURDIR)/$(KVPCTL) \
 	KVP_TEST_HELPERS=$(CURDIR)/$(BUILD)/tests $(EXTRA_ENV)
 CRITERION_FLAGS ?= --jobs=2
@@ -71,14 +84,16 @@ CRITERION_FLAGS ?= --jobs=2
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
-.PHONY: build-all
-build-all: $(LIB_REAL) $(LIB_LINKS) $(KVPCTL)
+.PHONY: build-all build-tests
+build-all: $(LIB_REAL) $(LIB_LINKS) $(KVPCTL) $(PAM_MODULE)
+
+build-tests: $(TESTS) $(TEST_HELPERS)
 
 deps:
 	@sh .ci/install-deps build
 
 test-deps:
-	@sh .ci/install-deps build test
+	@sh .ci/install-deps $(TEST_DEPS_GROUPS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -97,7 +112,19 @@ $(BUILD)/$(LIB_SONAME) $(BUILD)/libkvpcore.so: $(LIB_REAL)
 	ln -sf $(notdir $(LIB_REAL)) $@
 
 $(KVPCTL): $(KVPCTL_OBJ) $(LIB_LINKS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(KVPCTL_OBJ) -L$(BUILD) -lkvpcore
+	$(CC) $(ALL_LDFLAGS) -o $@ $(KVPCTL_OBJ) -L$(BUILD) -lkvpcore \
+		$(KVPCTL_LIBS)
+
+$(BUILD)/pam_kvp/%.o: pam_kvp/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
+
+# Only pam_sm_* leave the module (version script); --no-undefined catches
+# a missing library at build time rather than at a login.
+$(PAM_MODULE): $(PAM_OBJ) pam_kvp/pam_kvp.map $(LIB_LINKS)
+	$(CC) -shared -Wl,--version-script=pam_kvp/pam_kvp.map \
+		-Wl,--no-undefined $(ALL_LDFLAGS) -o $@ $(PAM_OBJ) \
+		-L$(BUILD) -lkvpcore -lpam
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -109,7 +136,7 @@ $(UNIT_TEST): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_LINKS)
 
 $(E2E_TEST): $(E2E_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_LINKS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
-		-lcriterion
+		$(CORE_LIBS) -lcriterion
 
 $(BUILD)/tests/%: $(BUILD)/tests/helpers/%.o $(LIB_LINKS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore
@@ -155,8 +182,146 @@ demo: all
 bench: all $(BENCH)
 	@sh .ci/install-deps bench
 	$(RUN_ENV) $(BENCH)
+	@$(RUN_ENV) sh bench/syscalls.sh $(BENCH)
 
 clean:
 	rm -rf build build-asan build-clang
+
+# === install, man pages, Debian packages ===================================
+#   make man            man/*.scd -> $(BUILD)/man/*.{3,5,8} (scdoc)
+#   make install        DESTDIR, PREFIX (/usr), LIBDIR (/usr/lib/<multiarch>),
+#                       SECUREDIR (<libdir>/security), SYSCONFDIR (/etc),
+#                       SBINDIR, INCLUDEDIR, MANDIR, PKGCONFIGDIR, PAMCONFIGDIR
+#   make uninstall      remove what install put there, except a
+#                       pam_kvp.conf that differs from the shipped one
+#   make check-install  install into a temporary DESTDIR and test the result
+#   make deb            Debian packages into $(DEB_DIR)/ (dpkg-buildpackage)
+#   make check-deb      deb, lintian, then install the packages into a
+#                       debootstrap'd bookworm chroot and log in through PAM
+# The module finds pam_kvp.conf only in /etc/security (or through config=),
+# and libpam finds pam_kvp.so by bare name only in its own module directory
+# (/usr/lib/<multiarch>/security on Debian 12, merged /usr).
+VERSION := $(shell sed -n 's/^\#define KVPCTL_VERSION "\(.*\)"/\1/p' \
+	core/kvpctl/kvpctl.h)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+PREFIX ?= /usr
+LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+SECUREDIR ?= $(LIBDIR)/security
+SBINDIR ?= $(PREFIX)/sbin
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PAMCONFIGDIR ?= $(DATADIR)/pam-configs
+SYSCONFDIR ?= /etc
+INSTALL ?= install
+DEB_DIR ?= build-deb
+
+MAN_PAGES := $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
+PUBLIC_HEADERS := $(wildcard core/include/kvp/*.h)
+CONF_DEST = $(DESTDIR)$(SYSCONFDIR)/security/pam_kvp.conf
+# A .pc path under the prefix is written relative to it.
+pc_path = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+# The date in the man pages: the build's, else the last commit's.
+MAN_EPOCH = $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct \
+	2>/dev/null),$(shell date +%s))
+
+.PHONY: man build-man install install-files uninstall check-install deb \
+	check-deb clean-packaging
+
+man:
+	@sh .ci/install-deps docs
+	@$(MAKE) --no-print-directory build-man
+
+build-man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/g' $< | \
+		SOURCE_DATE_EPOCH=$(MAN_EPOCH) scdoc >$@.tmp
+	mv $@.tmp $@
+
+install:
+	@sh .ci/install-deps build docs
+	@$(MAKE) --no-print-directory install-files
+
+# install-files is what debian/rules calls: no package installs.
+install-files: build-all build-man
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SECUREDIR) \
+		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(INCLUDEDIR)/kvp \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(PAMCONFIGDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0644 $(LIB_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sfn $(notdir $(LIB_REAL)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sfn $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libkvpcore.so
+	$(INSTALL) -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/kvp/
+	{ echo 'prefix=$(PREFIX)'; \
+	  echo 'libdir=$(call pc_path,$(LIBDIR))'; \
+	  echo 'includedir=$(call pc_path,$(INCLUDEDIR))'; echo; \
+	  echo 'Name: libkvpcore'; \
+	  echo 'Description: Hyper-V KVP pool files with the semantics of the reference store'; \
+	  echo 'Version: $(VERSION)'; \
+	  echo 'Libs: -L$${libdir} -lkvpcore'; \
+	  echo 'Libs.private: $(strip $(CORE_LIBS))'; \
+	  echo 'Cflags: -I$${includedir}'; \
+	} >$(DESTDIR)$(PKGCONFIGDIR)/libkvpcore.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libkvpcore.pc
+	$(INSTALL) -m 0644 $(PAM_MODULE) $(DESTDIR)$(SECUREDIR)/
+	$(INSTALL) -m 0755 $(KVPCTL) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 conf/pam-configs/kvp $(DESTDIR)$(PAMCONFIGDIR)/kvp
+	@if [ -e $(CONF_DEST) ]; then \
+		echo "install: kept the existing $(CONF_DEST)"; \
+	else \
+		echo "$(INSTALL) -m 0644 conf/pam_kvp.conf $(CONF_DEST)"; \
+		$(INSTALL) -m 0644 conf/pam_kvp.conf $(CONF_DEST); \
+	fi
+	for page in $(MAN_PAGES); do \
+		$(INSTALL) -m 0644 $$page \
+			$(DESTDIR)$(MANDIR)/man$${page##*.}/ || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; \
+		echo "install: enable pam_kvp for the common-* stacks with:" \
+			"pam-auth-update --enable kvp"; fi
+
+# An enabled pam-auth-update profile is disabled first (real root only),
+# so no stack is left naming a module that is gone.
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -e $(PAMCONFIGDIR)/kvp ] && \
+	    command -v pam-auth-update >/dev/null; then \
+		echo "pam-auth-update --package --remove kvp"; \
+		pam-auth-update --package --remove kvp; fi
+	rm -f $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_REAL)) \
+		$(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
+		$(DESTDIR)$(LIBDIR)/libkvpcore.so \
+		$(DESTDIR)$(PKGCONFIGDIR)/libkvpcore.pc \
+		$(DESTDIR)$(SECUREDIR)/pam_kvp.so $(DESTDIR)$(SBINDIR)/kvpctl \
+		$(DESTDIR)$(PAMCONFIGDIR)/kvp \
+		$(patsubst core/include/%,$(DESTDIR)$(INCLUDEDIR)/%,$(PUBLIC_HEADERS)) \
+		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+	[ ! -d $(DESTDIR)$(INCLUDEDIR)/kvp ] || \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(INCLUDEDIR)/kvp
+	@if cmp -s conf/pam_kvp.conf $(CONF_DEST); then \
+		echo "rm -f $(CONF_DEST)"; rm -f $(CONF_DEST); \
+	elif [ -e $(CONF_DEST) ]; then \
+		echo "uninstall: kept $(CONF_DEST): it differs from the" \
+			"shipped default"; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+check-install:
+	@sh .ci/install-deps build docs install
+	@$(MAKE) --no-print-directory build-all build-man
+	@sh tests/install/check_install.sh
+
+deb:
+	@sh .ci/install-deps build docs deb
+	@sh tests/install/build_deb.sh $(DEB_DIR)
+
+check-deb: deb
+	@sh tests/install/check_deb.sh $(DEB_DIR)
+
+clean: clean-packaging
+clean-packaging:
+	rm -rf $(DEB_DIR)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

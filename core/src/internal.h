@@ -41,6 +41,9 @@ size_t kvp_utf8_cut(const char *s, size_t len, size_t max);
  * NULL when out of memory. */
 char *kvp_utf8_lossy(const char *s, size_t len, size_t *out_len);
 
+/* uuid.c: `len` bytes from getrandom(2); 0 or KVP_ERR_IO. */
+int kvp_random_bytes(void *buf, size_t len);
+
 /* validate.c: the write-side checks, with the store's path in messages. */
 int kvp_validate_key(const kvp_store *s, const char *key,
 				size_t len);

@@ -30,7 +30,15 @@ static int make_dirs(const char *dir)
 			continue;
 		char saved = *p;
 		*p = '\0';
-		if (mkdir(copy, 0755) == -1 && errno != EEXIST) {
+		if (mkdir(copy, 0755) == 0) {
+			/* mkdir's mode is cut by the caller's umask (077 in
+			 * some login paths): make a new directory 0755. */
+			if (chmod(copy, 0755) == -1) {
+				r = kvp_fail_errno(errno, copy,
+						   "cannot chmod pool directory");
+				break;
+			}
+		} else if (errno != EEXIST) {
 			r = kvp_fail_errno(errno, copy,
 					   "cannot create pool directory");
 			break;
@@ -117,28 +125,26 @@ int pool_file_open(const kvp_store *s, enum pool_access access,
 		}
 	}
 
-	if (fstat(pf->fd, &st) == -1) {
-		r = kvp_fail_errno(errno, s->path, "fstat");
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = kvp_fail(KVP_ERR_CORRUPT, s->path, 0, 0,
-			     "not a regular file");
-		goto fail;
-	}
+	/* O_NONBLOCK kept a FIFO from hanging the open; a FIFO, device or
+	 * directory is refused below, once. The size only means something
+	 * once we hold the lock, so one fstat after it serves both. */
 	r = kvp_lock(pf->fd, access != POOL_READ, &deadline,
 		     s->lock_timeout_ms, s->path);
 	if (r < 0)
 		goto fail;
-	/* The size only means something once we hold the lock. */
-	if (fstat(pf->fd, &st) == -1) {
+	if (fstat(pf->fd, &st) == -1)
 		r = kvp_fail_errno(errno, s->path, "fstat");
+	else if (!S_ISREG(st.st_mode))
+		r = kvp_fail(KVP_ERR_CORRUPT, s->path, 0, 0,
+			     "not a regular file");
+	if (r < 0) {
 		kvp_unlock(pf->fd);
 		goto fail;
 	}
 	pf->disk_count = (size_t)st.st_size / KVP_RECORD_SIZE;
 	pf->torn_bytes = (size_t)st.st_size % KVP_RECORD_SIZE;
 	pf->count = pf->disk_count;
+	pf->mtime = (long long)st.st_mtim.tv_sec;
 	return 0;
 fail:
 	close(pf->fd);
@@ -184,6 +190,8 @@ int pool_file_truncate(struct pool_file *pf, size_t records)
 	if (ftruncate(pf->fd, (off_t)(records * KVP_RECORD_SIZE)) == -1)
 		return kvp_fail_errno(errno, pf->store->path, "ftruncate");
 	pf->disk_count = records;
+	if (pf->count > records)
+		pf->count = records;
 	pf->torn_bytes = 0;
 	return 0;
 }

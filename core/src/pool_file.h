@@ -21,6 +21,7 @@ struct pool_file {
 	bool writable;
 	size_t disk_count;   /* whole records in the file */
 	size_t torn_bytes;   /* bytes of a partial record after them */
+	long long mtime;     /* the file's mtime (s) when it was locked */
 	unsigned char *data; /* loaded records, edited in memory */
 	size_t count;        /* records in data */
 	unsigned char *dirty; /* per slot: must be written back */

@@ -29,11 +29,16 @@ static inline size_t kvp_record_value_len(const unsigned char *rec)
 	return kvp_field_len(rec + KVP_KEY_FIELD_SIZE, KVP_VALUE_FIELD_SIZE);
 }
 
+/* Whether the record's key is exactly key[0..len). An empty `key` matches
+ * a record whose key field is empty (the reference store compares decoded
+ * strings, so its delete("") removes such records). */
 static inline bool kvp_record_key_is(const unsigned char *rec, const char *key,
 				     size_t len)
 {
-	if (len == 0 || len > KVP_KEY_FIELD_SIZE)
+	if (len > KVP_KEY_FIELD_SIZE)
 		return false;
+	if (len == 0)
+		return rec[0] == '\0';
 	if (len < KVP_KEY_FIELD_SIZE && rec[len] != '\0')
 		return false;
 	return memcmp(rec, key, len) == 0;

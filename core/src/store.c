@@ -258,18 +258,20 @@ int kvp_store_entries(const kvp_store *s, kvp_record_list *out)
 
 int kvp_store_len(const kvp_store *s, size_t *out)
 {
-	struct stat st;
+	struct pool_file pf;
 	int r;
 
 	if (!out)
 		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"len: out is NULL");
-
 	*out = 0;
-	r = stat_pool(s, &st);
+	/* Under the shared lock: hv_kvp_daemon rewrites a pool by truncating
+	 * it first, so an unlocked stat could count a file mid-rewrite. */
+	r = pool_file_open(s, POOL_READ, &pf);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	*out = (size_t)st.st_size / KVP_RECORD_SIZE;
+	*out = pf.disk_count;
+	pool_file_close(&pf);
 	return 0;
 }
 

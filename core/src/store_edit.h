@@ -9,4 +9,14 @@
 int store_open_for_edit(const kvp_store *s, struct pool_file *pf,
 			enum pool_access access, bool load);
 
+/* The edit of an insert on a loaded file: the first record with the key
+ * gets the value, later ones are swap-removed; an absent key is pushed
+ * unless the file holds KVP_MAX_UNIQUE_KEYS unique keys already. */
+int store_insert_edit(struct pool_file *pf, const char *key, size_t key_len,
+		      const char *value, size_t value_len);
+
+/* Truncate to zero when the file's mtime is at or before `boot_time`
+ * (call with the exclusive locks held): 1 cleared, 0 not, <0 error. */
+int store_clear_if_stale_locked(struct pool_file *pf, long long boot_time);
+
 #endif

@@ -55,11 +55,47 @@ int kvp_store_insert(const kvp_store *s, const char *key, const char *value)
 				  value ? strlen(value) : 0);
 }
 
+int store_insert_edit(struct pool_file *pf, const char *key, size_t key_len,
+		      const char *value, size_t value_len)
+{
+	const char *path = pf->store->path;
+	bool found = false;
+	size_t unique = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < pf->count;) {
+		if (!kvp_record_key_is(pool_record(pf, i), key, key_len)) {
+			i++;
+		} else if (!found) {
+			pool_file_set_value(pf, i, value, value_len);
+			found = true;
+			i++;
+		} else {
+			/* The last record moves here: look at slot i again. */
+			pool_file_remove(pf, i);
+		}
+	}
+	if (found)
+		return 0;
+
+	/* Fewer records than the cap cannot hold the cap's keys. */
+	if (pf->count >= KVP_MAX_UNIQUE_KEYS)
+		unique = count_unique_keys(pf, &r);
+	if (r < 0)
+		return r;
+	if (unique >= KVP_MAX_UNIQUE_KEYS)
+		return kvp_fail(KVP_ERR_MAX_UNIQUE_KEYS, path,
+				KVP_MAX_UNIQUE_KEYS, unique,
+				"pool already holds %zu unique keys, the "
+				"maximum of %d; a new key cannot be inserted",
+				unique, KVP_MAX_UNIQUE_KEYS);
+	return pool_file_push(pf, key, key_len, value, value_len);
+}
+
 int kvp_store_insert_n(const kvp_store *s, const char *key, size_t key_len,
 		       const char *value, size_t value_len)
 {
 	struct pool_file pf;
-	bool found = false;
 	int r;
 
 	if ((r = kvp_validate_key(s, key, key_len)) < 0 ||
@@ -68,34 +104,7 @@ int kvp_store_insert_n(const kvp_store *s, const char *key, size_t key_len,
 	r = store_open_for_edit(s, &pf, POOL_WRITE_CREATE, true);
 	if (r < 0)
 		return r;
-
-	for (size_t i = 0; i < pf.count;) {
-		if (!kvp_record_key_is(pool_record(&pf, i), key, key_len)) {
-			i++;
-		} else if (!found) {
-			pool_file_set_value(&pf, i, value, value_len);
-			found = true;
-			i++;
-		} else {
-			/* The last record moves here: look at slot i again. */
-			pool_file_remove(&pf, i);
-		}
-	}
-
-	if (!found) {
-		/* Fewer records than the cap cannot hold the cap's keys. */
-		size_t unique = 0;
-		if (pf.count >= KVP_MAX_UNIQUE_KEYS)
-			unique = count_unique_keys(&pf, &r);
-		if (r == 0 && unique >= KVP_MAX_UNIQUE_KEYS)
-			r = kvp_fail(KVP_ERR_MAX_UNIQUE_KEYS, s->path,
-				     KVP_MAX_UNIQUE_KEYS, unique,
-				     "pool already holds %zu unique keys, the "
-				     "maximum of %d; a new key cannot be inserted",
-				     unique, KVP_MAX_UNIQUE_KEYS);
-		if (r == 0)
-			r = pool_file_push(&pf, key, key_len, value, value_len);
-	}
+	r = store_insert_edit(&pf, key, key_len, value, value_len);
 	if (r == 0)
 		r = pool_file_commit(&pf);
 	pool_file_close(&pf);
@@ -159,10 +168,21 @@ int kvp_store_clear(const kvp_store *s)
 	return r;
 }
 
+int store_clear_if_stale_locked(struct pool_file *pf, long long boot_time)
+{
+	int r;
+
+	/* Decided on the mtime seen under the lock: a writer may have
+	 * touched the file since anyone else looked. */
+	if (pf->mtime > boot_time)
+		return 0;
+	r = pool_file_truncate(pf, 0);
+	return r < 0 ? r : 1;
+}
+
 int kvp_store_clear_if_stale(const kvp_store *s)
 {
 	struct pool_file pf;
-	struct stat st;
 	long long boot;
 	int r = kvp_boot_time(&boot);
 
@@ -171,14 +191,7 @@ int kvp_store_clear_if_stale(const kvp_store *s)
 	r = pool_file_open(s, POOL_WRITE, &pf);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	/* Decide under the lock: a writer may have touched it meanwhile. */
-	if (fstat(pf.fd, &st) == -1)
-		r = kvp_fail_errno(errno, s->path, "fstat");
-	else if ((long long)st.st_mtim.tv_sec <= boot) {
-		r = pool_file_truncate(&pf, 0);
-		if (r == 0)
-			r = 1;
-	}
+	r = store_clear_if_stale_locked(&pf, boot);
 	pool_file_close(&pf);
 	return r;
 }

@@ -167,3 +167,100 @@ char *tu_helper(const char *name)
 	cr_assert_not_null(dir, "KVP_TEST_HELPERS is not set (run via make)");
 	return tu_path(dir, name);
 }
+
+void tu_record_n(unsigned char rec[KVP_RECORD_SIZE], const void *key,
+		 size_t key_len, const void *value, size_t value_len)
+{
+	cr_assert(key_len <= KVP_KEY_FIELD_SIZE);
+	cr_assert(value_len <= KVP_VALUE_FIELD_SIZE);
+	memset(rec, 0, KVP_RECORD_SIZE);
+	if (key_len)
+		memcpy(rec, key, key_len);
+	if (value_len)
+		memcpy(rec + KVP_KEY_FIELD_SIZE, value, value_len);
+}
+
+unsigned char *tu_records(const char *const *kv, size_t *len)
+{
+	size_t n = 0;
+	unsigned char *buf;
+
+	while (kv[2 * n]) {
+		cr_assert_not_null(kv[2 * n + 1], "key without a value");
+		n++;
+	}
+	buf = malloc(n * KVP_RECORD_SIZE + 1);
+	cr_assert_not_null(buf);
+	for (size_t i = 0; i < n; i++)
+		tu_record(buf + i * KVP_RECORD_SIZE, kv[2 * i], kv[2 * i + 1]);
+	*len = n * KVP_RECORD_SIZE;
+	return buf;
+}
+
+void tu_plant(const char *path, const char *const *kv)
+{
+	size_t len;
+	unsigned char *buf = tu_records(kv, &len);
+
+	tu_write_file(path, buf, len);
+	free(buf);
+}
+
+void tu_assert_file_is(const char *path, const void *data, size_t len)
+{
+	size_t got_len;
+	unsigned char *got = tu_read_file(path, &got_len);
+
+	if (!data) {
+		cr_assert_null(got, "%s exists but should not", path);
+		return;
+	}
+	cr_assert_not_null(got, "%s is missing", path);
+	cr_assert_eq(got_len, len, "%s: %zu bytes, expected %zu", path, got_len,
+		     len);
+	for (size_t i = 0; i < len; i++) {
+		if (got[i] != ((const unsigned char *)data)[i]) {
+			free(got);
+			cr_assert_fail("%s: first difference at byte %zu "
+				       "(record %zu, offset %zu)",
+				       path, i, i / KVP_RECORD_SIZE,
+				       i % KVP_RECORD_SIZE);
+		}
+	}
+	free(got);
+}
+
+void tu_assert_records(const char *path, const char *const *kv)
+{
+	size_t len;
+	unsigned char *buf = tu_records(kv, &len);
+
+	tu_assert_file_is(path, buf, len);
+	free(buf);
+}
+
+void tu_pool_setup(struct tu_pool *p, kvp_mode mode)
+{
+	p->dir = tu_mkdtemp();
+	p->store = tu_store(p->dir, mode);
+	p->path = tu_path(p->dir, ".kvp_pool_1");
+	cr_assert_str_eq(kvp_store_path(p->store), p->path);
+}
+
+void tu_pool_teardown(struct tu_pool *p)
+{
+	kvp_store_free(p->store);
+	tu_rmtree(p->dir);
+	free(p->dir);
+	free(p->path);
+	memset(p, 0, sizeof(*p));
+}
+
+void tu_set_mtime(const char *path, long long sec)
+{
+	struct timespec ts[2] = {{.tv_sec = (time_t)sec},
+				 {.tv_sec = (time_t)sec}};
+
+	cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0, "utimensat %s: %s",
+		     path, strerror(errno));
+}

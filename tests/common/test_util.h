@@ -41,4 +41,32 @@ int tu_run_as_nobody(int (*fn)(void *), void *arg);
 /* Path of a helper program built beside the tests ($KVP_TEST_HELPERS). */
 char *tu_helper(const char *name);
 
+/* One record from explicit bytes: any bytes, up to the full field sizes
+ * (a 512-byte key or 2048-byte value has no terminator). */
+void tu_record_n(unsigned char rec[KVP_RECORD_SIZE], const void *key,
+		 size_t key_len, const void *value, size_t value_len);
+
+/* Records of NULL-terminated {key, value, key, value, ..., NULL} as one
+ * malloc'd buffer (*len bytes). */
+unsigned char *tu_records(const char *const *kv, size_t *len);
+/* Replace `path` with exactly those records. */
+void tu_plant(const char *path, const char *const *kv);
+/* Assert `path` holds exactly `len` bytes equal to `data` (a missing file
+ * equals nothing only when `data` is NULL). */
+void tu_assert_file_is(const char *path, const void *data, size_t len);
+/* Assert `path` holds exactly the records of `kv` (as tu_records). */
+void tu_assert_records(const char *path, const char *const *kv);
+
+/* A temporary directory with a guest-pool store in it; for .init/.fini. */
+struct tu_pool {
+	char *dir;
+	char *path; /* the store's pool file */
+	kvp_store *store;
+};
+void tu_pool_setup(struct tu_pool *p, kvp_mode mode);
+void tu_pool_teardown(struct tu_pool *p);
+
+/* Set a file's mtime (and atime) to `sec` seconds since the epoch. */
+void tu_set_mtime(const char *path, long long sec);
+
 #endif

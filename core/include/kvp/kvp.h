@@ -5,5 +5,7 @@
 #include "kvp/error.h"
 #include "kvp/pool.h"
 #include "kvp/store.h"
+#include "kvp/config.h"
+#include "kvp/event.h"
 
 #endif

@@ -99,7 +99,8 @@ KVP_EXTERN int kvp_store_entries(const kvp_store *store, kvp_record_list *out);
  * replaced, mode 0600). Bytes that are not UTF-8 become U+FFFD. */
 KVP_EXTERN int kvp_store_dump_json(const kvp_store *store, const char *path);
 
-/* Number of whole records (not unique keys); 0 for a missing file. */
+/* Number of whole records (not unique keys), counted under the shared
+ * lock; 0 for a missing file. */
 KVP_EXTERN int kvp_store_len(const kvp_store *store, size_t *out);
 
 /* 1 when the pool has no record (or no file), 0 when it has, <0 on error. */
@@ -132,7 +133,8 @@ KVP_EXTERN int kvp_store_append_n(const kvp_store *store, const char *key,
 
 /* Swap-remove every record with the key. Returns 1 when any was present,
  * 0 when none was (or the file is missing; it is not created). No key
- * validation. */
+ * validation, as in the reference store: an over-long key matches nothing,
+ * and an empty key removes records whose key field is empty. */
 KVP_EXTERN int kvp_store_delete(const kvp_store *store, const char *key);
 KVP_EXTERN int kvp_store_delete_n(const kvp_store *store, const char *key,
 		       size_t key_len);

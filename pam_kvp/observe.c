@@ -1,0 +1,127 @@
+/* observe.c - see observe.h. No PAM item is prompted for (pam_get_item,
+ * never pam_get_user) and PAM_AUTHTOK is never read. */
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+
+#include "observe.h"
+#include "options.h"
+#include "session.h"
+
+#define ERR_SIZE 1024
+
+/* The error a failure of ours returns when on_error = fail. */
+static int fail_code(enum stack stack)
+{
+	switch (stack) {
+	case STACK_AUTH: return PAM_AUTH_ERR;
+	case STACK_ACCOUNT: return PAM_PERM_DENIED;
+	case STACK_SESSION_OPEN:
+	case STACK_SESSION_CLOSE: return PAM_SESSION_ERR;
+	case STACK_PASSWORD: return PAM_AUTHTOK_ERR;
+	}
+	return PAM_SYSTEM_ERR;
+}
+
+static const char *item(pam_handle_t *pamh, int type)
+{
+	const void *value = NULL;
+
+	if (pam_get_item(pamh, type, &value) != PAM_SUCCESS)
+		return NULL;
+	return value;
+}
+
+/* uid of the account, when the name resolves. */
+static long long account_uid(const char *user)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+
+	if (!user || !*user ||
+	    getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || !found)
+		return -1;
+	return (long long)found->pw_uid;
+}
+
+static kvp_event_type event_type(enum stack stack, bool auth_fail)
+{
+	switch (stack) {
+	case STACK_AUTH:
+		return auth_fail ? KVP_EVENT_AUTH_FAIL : KVP_EVENT_AUTH;
+	case STACK_ACCOUNT: return KVP_EVENT_ACCOUNT;
+	case STACK_SESSION_OPEN: return KVP_EVENT_SESSION_OPEN;
+	case STACK_SESSION_CLOSE: return KVP_EVENT_SESSION_CLOSE;
+	case STACK_PASSWORD: return KVP_EVENT_PASSWORD;
+	}
+	return KVP_EVENT_AUTH;
+}
+
+int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
+{
+	struct options o;
+	kvp_settings s;
+	kvp_event ev = {.pid = getpid(), .uid = -1};
+	char err[ERR_SIZE], scratch[ERR_SIZE], session[KVP_UUID_SIZE];
+	int done_rc = PAM_IGNORE;
+
+	int bad_args = options_parse(&o, argc, argv, err, sizeof(err));
+
+	ev.type = event_type(stack, o.auth_fail);
+	if (ev.type == KVP_EVENT_AUTH_FAIL)
+		done_rc =
+		    PAM_AUTH_ERR; /* the failure stands, as pam_faillock */
+
+	/* The id exists from the open on, even if only the close is
+	 * recorded, so both ends of a session always carry the same one. */
+	if (stack == STACK_SESSION_OPEN && session_begin(pamh, session) == 0)
+		ev.session = session;
+	if (stack == STACK_SESSION_CLOSE &&
+	    session_end(pamh, session, &ev.duration_s)) {
+		ev.session = session;
+		ev.has_duration = true;
+	}
+
+	ev.service = item(pamh, PAM_SERVICE);
+	/* A bad argument's message is the one reported, if there is one. */
+	if (options_settings(&o, ev.service, &s, bad_args ? scratch : err,
+			     ERR_SIZE) < 0 ||
+	    bad_args < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s",
+			   kvp_event_type_name(ev.type), err);
+		return s.on_error == KVP_ON_ERROR_FAIL ? fail_code(stack)
+						       : done_rc;
+	}
+	if (!(s.events & (1u << ev.type))) {
+		if (s.debug)
+			pam_syslog(pamh, LOG_DEBUG, "%s events are not enabled",
+				   kvp_event_type_name(ev.type));
+		return done_rc;
+	}
+
+	ev.user = item(pamh, PAM_USER);
+	ev.ruser = item(pamh, PAM_RUSER);
+	ev.rhost = item(pamh, PAM_RHOST);
+	ev.tty = item(pamh, PAM_TTY);
+	/* The uid names the account as surely as the name: it is recorded
+	 * only when the user field is (plain), never beside a digest. */
+	if (s.fields[KVP_FIELD_USER] == KVP_FIELD_PLAIN)
+		ev.uid = account_uid(ev.user);
+	ev.result = ev.type == KVP_EVENT_AUTH_FAIL ? "auth_err" : "success";
+
+	if (kvp_event_record(&s, &ev) < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s",
+			   kvp_event_type_name(ev.type), kvp_error_message());
+		return s.on_error == KVP_ON_ERROR_FAIL ? fail_code(stack)
+						       : done_rc;
+	}
+	if (s.debug)
+		pam_syslog(pamh, LOG_DEBUG, "%s event recorded in %s/%s",
+			   kvp_event_type_name(ev.type), s.pool_dir,
+			   kvp_pool_file_name(s.pool));
+	return done_rc;
+}

@@ -1,0 +1,331 @@
+/* test_event_hash.c - the "hash" field policy: HMAC-SHA256 under a
+ * secret in hash_key_file, created 0600 on first use; any doubt about the
+ * secret leaves the field out with "hash_unavailable":true, never plain. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <nettle/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test_event_util.h"
+
+#define HASH_RE "^hmac-sha256:[0-9a-f]{32}$"
+
+static kvp_settings s;
+static kvp_event ev;
+static char *dir;
+static char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
+
+static void setup(void)
+{
+	dir = tu_mkdtemp();
+	te_settings(&s, dir);
+	te_event(&ev);
+	s.fields[KVP_FIELD_USER] = KVP_FIELD_HASH;
+}
+
+static void teardown(void)
+{
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* The user member after encoding (a copy the caller frees), or NULL. */
+static char *hashed_user(const char *user)
+{
+	json_t *obj;
+	char *got = NULL;
+
+	ev.user = user;
+	te_encode(&s, &ev, key, value);
+	obj = te_parse(value);
+	if (te_has(obj, "user"))
+		got = strdup(te_str(obj, "user"));
+	json_decref(obj);
+	return got;
+}
+
+static void assert_unavailable(void)
+{
+	json_t *obj;
+
+	ev.user = "alice";
+	te_encode(&s, &ev, key, value);
+	obj = te_parse(value);
+	cr_assert_not(te_has(obj, "user"), "%s", value);
+	cr_assert(json_is_true(json_object_get(obj, "hash_unavailable")));
+	cr_assert_null(strstr(value, "alice"));
+	cr_assert_null(strstr(key, "alice"));
+	/* Plain fields are unaffected. */
+	cr_assert_str_eq(te_str(obj, "rhost"), "203.0.113.7");
+	json_decref(obj);
+}
+
+Test(event_hash, format, .init = setup, .fini = teardown)
+{
+	char *h = hashed_user("alice");
+
+	cr_assert_not_null(h);
+	cr_assert(te_matches(h, HASH_RE), "%s", h);
+	free(h);
+}
+
+Test(event_hash, same_input_same_hash, .init = setup, .fini = teardown)
+{
+	char *a = hashed_user("alice"), *b = hashed_user("alice");
+
+	cr_assert_str_eq(a, b);
+	free(a);
+	free(b);
+}
+
+Test(event_hash, different_input_different_hash, .init = setup,
+     .fini = teardown)
+{
+	char *a = hashed_user("alice"), *b = hashed_user("alicf");
+	char *c = hashed_user("");
+
+	cr_assert_str_neq(a, b);
+	cr_assert_str_neq(a, c);
+	cr_assert(te_matches(c, HASH_RE));
+	free(a);
+	free(b);
+	free(c);
+}
+
+Test(event_hash, whole_value_is_hashed, .init = setup, .fini = teardown)
+{
+	char *x = tu_repeat('x', 100), *y = tu_repeat('x', 100);
+	char *a, *b;
+
+	y[99] = 'y'; /* differs only past the plain cap of 64 */
+	a = hashed_user(x);
+	b = hashed_user(y);
+	cr_assert_str_neq(a, b);
+	cr_assert_null(strstr(value, "truncated"));
+	free(a);
+	free(b);
+	free(x);
+	free(y);
+}
+
+Test(event_hash, no_plain_value_anywhere, .init = setup, .fini = teardown)
+{
+	for (int f = 0; f < KVP_FIELD_COUNT; f++)
+		s.fields[f] = KVP_FIELD_HASH;
+	ev.user = "secretuser";
+	ev.ruser = "secretruser";
+	ev.rhost = "secret.example.org";
+	ev.tty = "pts/secret";
+	ev.host = "secrethost";
+	te_encode(&s, &ev, key, value);
+	cr_assert_null(strstr(value, "secret"), "%s", value);
+	cr_assert_null(strstr(key, "secret"), "%s", key);
+	json_t *obj = te_parse(value);
+	static const char *const names[] = {"user", "ruser", "rhost",
+					    "tty",  "host",  NULL};
+	for (const char *const *n = names; *n; n++)
+		cr_assert(te_matches(te_str(obj, *n), HASH_RE), "%s", *n);
+	cr_assert_not(te_has(obj, "hash_unavailable"));
+	json_decref(obj);
+}
+
+Test(event_hash, key_file_created_0600_with_32_bytes, .init = setup,
+     .fini = teardown)
+{
+	struct stat st;
+	mode_t old = umask(0);
+	char *h = hashed_user("alice");
+
+	umask(old);
+	cr_assert_eq(lstat(s.hash_key_file, &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(st.st_size, 32);
+	free(h);
+}
+
+Test(event_hash, matches_hmac_sha256_of_the_key_file, .init = setup,
+     .fini = teardown)
+{
+	char *h = hashed_user("alice"), want[45] = "hmac-sha256:";
+	size_t len;
+	unsigned char *secret = tu_read_file(s.hash_key_file, &len);
+	struct hmac_sha256_ctx ctx;
+	uint8_t digest[16];
+
+	cr_assert_eq(len, 32);
+	hmac_sha256_set_key(&ctx, len, secret);
+	hmac_sha256_update(&ctx, 5, (const uint8_t *)"alice");
+	hmac_sha256_digest(&ctx, sizeof(digest), digest);
+	for (int i = 0; i < 16; i++)
+		sprintf(want + 12 + 2 * i, "%02x", digest[i]);
+	cr_assert_str_eq(h, want);
+	free(h);
+	free(secret);
+}
+
+Test(event_hash, existing_key_file_used_not_replaced, .init = setup,
+     .fini = teardown)
+{
+	unsigned char secret[32], *after;
+	size_t len;
+	char *a, *b;
+
+	for (int i = 0; i < 32; i++)
+		secret[i] = (unsigned char)i;
+	tu_write_file(s.hash_key_file, secret, sizeof(secret));
+	cr_assert_eq(chmod(s.hash_key_file, 0600), 0);
+	a = hashed_user("alice");
+	after = tu_read_file(s.hash_key_file, &len);
+	cr_assert_eq(len, 32);
+	cr_assert_arr_eq(after, secret, 32);
+	free(after);
+	/* Rotating the secret changes the hash at once: nothing cached. */
+	secret[0] ^= 0xff;
+	tu_write_file(s.hash_key_file, secret, sizeof(secret));
+	b = hashed_user("alice");
+	cr_assert_str_neq(a, b);
+	free(a);
+	free(b);
+}
+
+Test(event_hash, wrong_size_key_file_unavailable, .init = setup,
+     .fini = teardown)
+{
+	char *long_key = tu_repeat('k', 33);
+	size_t len;
+	unsigned char *after;
+
+	tu_write_file(s.hash_key_file, "short", 5);
+	cr_assert_eq(chmod(s.hash_key_file, 0600), 0);
+	assert_unavailable();
+	/* Left as it was. */
+	after = tu_read_file(s.hash_key_file, &len);
+	cr_assert_eq(len, 5);
+	free(after);
+	tu_write_file(s.hash_key_file, long_key, 33);
+	assert_unavailable();
+	tu_write_file(s.hash_key_file, "", 0);
+	assert_unavailable();
+	free(long_key);
+}
+
+Test(event_hash, readable_key_file_unavailable, .init = setup, .fini = teardown)
+{
+	static const mode_t bad[] = {0640, 0604, 0620, 0602, 0660, 0644};
+	char *k = tu_repeat('k', 32);
+
+	tu_write_file(s.hash_key_file, k, 32);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(chmod(s.hash_key_file, bad[i]), 0);
+		assert_unavailable();
+	}
+	cr_assert_eq(chmod(s.hash_key_file, 0400), 0);
+	char *h = hashed_user("alice");
+	cr_assert(te_matches(h, HASH_RE));
+	free(h);
+	free(k);
+}
+
+Test(event_hash, symlinked_key_file_unavailable, .init = setup,
+     .fini = teardown)
+{
+	char *real = tu_path(dir, "real.key"), *k = tu_repeat('k', 32);
+
+	tu_write_file(real, k, 32);
+	cr_assert_eq(chmod(real, 0600), 0);
+	cr_assert_eq(symlink(real, s.hash_key_file), 0);
+	assert_unavailable();
+	free(real);
+	free(k);
+}
+
+Test(event_hash, dangling_symlink_not_followed, .init = setup, .fini = teardown)
+{
+	char *target = tu_path(dir, "planted");
+	struct stat st;
+
+	cr_assert_eq(symlink(target, s.hash_key_file), 0);
+	assert_unavailable();
+	cr_assert_eq(lstat(target, &st), -1,
+		     "a secret was written through "
+		     "the link");
+	free(target);
+}
+
+Test(event_hash, directory_or_fifo_key_file_unavailable, .init = setup,
+     .fini = teardown)
+{
+	cr_assert_eq(mkdir(s.hash_key_file, 0700), 0);
+	assert_unavailable();
+	cr_assert_eq(rmdir(s.hash_key_file), 0);
+	cr_assert_eq(mkfifo(s.hash_key_file, 0600), 0);
+	assert_unavailable(); /* and does not hang on the FIFO */
+}
+
+Test(event_hash, uncreatable_key_file_unavailable, .init = setup,
+     .fini = teardown)
+{
+	snprintf(s.hash_key_file, sizeof(s.hash_key_file), "%s/no/such/dir/k",
+		 dir);
+	assert_unavailable();
+	s.hash_key_file[0] = '\0';
+	assert_unavailable();
+}
+
+Test(event_hash, no_temporary_files_left, .init = setup, .fini = teardown)
+{
+	char *h = hashed_user("alice");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0) {
+			cr_assert_str_eq(e->d_name, "secret.key");
+			n++;
+		}
+	closedir(d);
+	cr_assert_eq(n, 1);
+	free(h);
+}
+
+Test(event_hash, secret_not_needed_not_created, .init = setup, .fini = teardown)
+{
+	struct stat st;
+	json_t *obj;
+
+	ev.user = NULL; /* nothing to hash */
+	te_encode(&s, &ev, key, value);
+	obj = te_parse(value);
+	cr_assert_not(te_has(obj, "hash_unavailable"));
+	cr_assert_not(te_has(obj, "user"));
+	json_decref(obj);
+	cr_assert_eq(stat(s.hash_key_file, &st), -1);
+}
+
+Test(event_hash, every_field_can_be_hashed, .init = setup, .fini = teardown)
+{
+	static const char *const names[KVP_FIELD_COUNT] = {
+	    "user", "ruser", "rhost", "tty", "host"};
+
+	ev.ruser = "bob";
+	for (int f = 0; f < KVP_FIELD_COUNT; f++) {
+		json_t *obj;
+
+		te_settings(&s, dir);
+		s.fields[f] = KVP_FIELD_HASH;
+		te_encode(&s, &ev, key, value);
+		obj = te_parse(value);
+		for (int g = 0; g < KVP_FIELD_COUNT; g++)
+			cr_assert_eq(te_matches(te_str(obj, names[g]), HASH_RE),
+				     g == f, "%s/%s", names[f], names[g]);
+		json_decref(obj);
+	}
+}

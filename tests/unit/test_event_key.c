@@ -1,0 +1,264 @@
+/* test_event_key.c - the record key of an event: its format, every event
+ * name, the service token, both time forms and the random id. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "test_event_util.h"
+
+static kvp_settings s;
+static kvp_event ev;
+static char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
+
+static void setup(void)
+{
+	te_settings(&s, "/nonexistent");
+	te_event(&ev);
+}
+
+/* The key's service token for `service`. */
+static const char *token_of(const char *service)
+{
+	static char parts[5][KVP_KEY_FIELD_SIZE + 1];
+
+	ev.service = service;
+	te_encode(&s, &ev, key, value);
+	cr_assert(te_matches(key, TE_KEY_RE), "key: %s", key);
+	te_key_parts(key, parts);
+	return parts[2];
+}
+
+Test(event_key, format, .init = setup)
+{
+	char parts[5][KVP_KEY_FIELD_SIZE + 1];
+
+	te_encode(&s, &ev, key, value);
+	cr_assert(te_matches(key, TE_KEY_RE), "key: %s", key);
+	te_key_parts(key, parts);
+	cr_assert_str_eq(parts[0], "PAM_KVP");
+	cr_assert_str_eq(parts[1], "session_open");
+	cr_assert_str_eq(parts[2], "sshd");
+	cr_assert_str_eq(parts[3], "20261124T223346.123Z");
+	cr_assert_eq(strlen(parts[4]), 8);
+}
+
+Test(event_key, every_event_type, .init = setup)
+{
+	static const char *const names[KVP_EVENT_COUNT] = {
+	    "auth",	    "auth_fail",     "account",
+	    "session_open", "session_close", "password"};
+
+	for (int t = 0; t < KVP_EVENT_COUNT; t++) {
+		char parts[5][KVP_KEY_FIELD_SIZE + 1];
+		json_t *obj;
+
+		ev.type = (kvp_event_type)t;
+		obj = te_encode_parse(&s, &ev, key);
+		te_key_parts(key, parts);
+		cr_assert_str_eq(parts[1], names[t]);
+		cr_assert_str_eq(te_str(obj, "event"), names[t]);
+		cr_assert(te_matches(key, TE_KEY_RE), "key: %s", key);
+		json_decref(obj);
+	}
+}
+
+Test(event_key, unknown_event_type_rejected, .init = setup)
+{
+	ev.type = KVP_EVENT_COUNT;
+	cr_assert_eq(
+	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    KVP_ERR_INVALID_ARG);
+}
+
+Test(event_key, custom_prefix, .init = setup)
+{
+	char parts[5][KVP_KEY_FIELD_SIZE + 1];
+
+	strcpy(s.key_prefix, "My.Prefix-2");
+	te_encode(&s, &ev, key, value);
+	te_key_parts(key, parts);
+	cr_assert_str_eq(parts[0], "My.Prefix-2");
+}
+
+Test(event_key, invalid_prefix_rejected, .init = setup)
+{
+	static const char *const bad[] = {"", "a|b", "sp ace", "ü", "x/y"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(s.key_prefix, bad[i]);
+		cr_assert_eq(kvp_event_encode(&s, &ev, key, sizeof(key), value,
+					      sizeof(value)),
+			     KVP_ERR_INVALID_ARG, "prefix \"%s\"", bad[i]);
+	}
+	/* Not terminated inside its array. */
+	memset(s.key_prefix, 'A', sizeof(s.key_prefix));
+	cr_assert_eq(
+	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    KVP_ERR_INVALID_ARG);
+}
+
+Test(event_key, service_allowed_characters_kept, .init = setup)
+{
+	cr_assert_str_eq(token_of("sshd"), "sshd");
+	cr_assert_str_eq(token_of("systemd-user"), "systemd-user");
+	cr_assert_str_eq(token_of("Pam_Svc.1-x"), "Pam_Svc.1-x");
+}
+
+Test(event_key, service_other_bytes_become_underscores, .init = setup)
+{
+	cr_assert_str_eq(token_of("su -l"), "su_-l");
+	cr_assert_str_eq(token_of("a|b|c"), "a_b_c");
+	cr_assert_str_eq(token_of("\x1b[31mred"), "__31mred");
+	cr_assert_str_eq(token_of("tab\there\n"), "tab_here_");
+	cr_assert_str_eq(token_of("x/../y"), "x_.._y");
+	/* Every byte of a multi-byte or invalid sequence. */
+	cr_assert_str_eq(token_of("di\xc3\xa9"), "di__");
+	cr_assert_str_eq(token_of("\xff\xfe"), "__");
+}
+
+Test(event_key, service_value_field_keeps_original, .init = setup)
+{
+	json_t *obj;
+
+	ev.service = "su -l";
+	obj = te_encode_parse(&s, &ev, key);
+	cr_assert_str_eq(te_str(obj, "service"), "su -l");
+	json_decref(obj);
+}
+
+Test(event_key, service_empty_or_missing_is_unknown, .init = setup)
+{
+	json_t *obj;
+
+	cr_assert_str_eq(token_of(""), "unknown");
+	cr_assert_str_eq(token_of(NULL), "unknown");
+	/* The value leaves a missing service out, keeps an empty one. */
+	ev.service = NULL;
+	obj = te_encode_parse(&s, &ev, key);
+	cr_assert_not(te_has(obj, "service"));
+	json_decref(obj);
+	ev.service = "";
+	obj = te_encode_parse(&s, &ev, key);
+	cr_assert_str_eq(te_str(obj, "service"), "");
+	json_decref(obj);
+}
+
+Test(event_key, service_bounded_to_64, .init = setup)
+{
+	char *long_service = tu_repeat('s', 300);
+
+	cr_assert_eq(strlen(token_of(long_service)), 64);
+	cr_assert_str_eq(token_of(long_service), long_service + 300 - 64);
+	free(long_service);
+}
+
+Test(event_key, longest_key_fits_safe_mode, .init = setup)
+{
+	char *long_service = tu_repeat('\x01', 5000);
+
+	memset(s.key_prefix, 'P', KVP_KEY_PREFIX_MAX);
+	s.key_prefix[KVP_KEY_PREFIX_MAX] = '\0';
+	ev.type = KVP_EVENT_SESSION_CLOSE;
+	ev.service = long_service;
+	te_encode(&s, &ev, key, value);
+	/* 32 + "session_close" + 64 + 20 + 8 + 4 bars. */
+	cr_assert_eq(strlen(key), 141, "%zu: %s", strlen(key), key);
+	cr_assert_leq(strlen(key), KVP_SAFE_MAX_KEY_SIZE);
+	free(long_service);
+}
+
+Test(event_key, time_forms, .init = setup)
+{
+	char parts[5][KVP_KEY_FIELD_SIZE + 1];
+	json_t *obj = te_encode_parse(&s, &ev, key);
+
+	te_key_parts(key, parts);
+	cr_assert_str_eq(parts[3], "20261124T223346.123Z");
+	cr_assert_str_eq(te_str(obj, "time"), "2026-11-24T22:33:46.123Z");
+	json_decref(obj);
+}
+
+Test(event_key, time_milliseconds_truncated_and_padded, .init = setup)
+{
+	char parts[5][KVP_KEY_FIELD_SIZE + 1];
+	json_t *obj;
+
+	ev.time.tv_sec = 0;
+	ev.time.tv_nsec = 999999999;
+	obj = te_encode_parse(&s, &ev, key);
+	te_key_parts(key, parts);
+	cr_assert_str_eq(parts[3], "19700101T000000.999Z");
+	cr_assert_str_eq(te_str(obj, "time"), "1970-01-01T00:00:00.999Z");
+	json_decref(obj);
+
+	ev.time.tv_sec = 1795559626;
+	ev.time.tv_nsec = 7000000;
+	obj = te_encode_parse(&s, &ev, key);
+	cr_assert_str_eq(te_str(obj, "time"), "2026-11-24T22:33:46.007Z");
+	json_decref(obj);
+}
+
+Test(event_key, time_zero_means_now, .init = setup)
+{
+	struct timespec before, after;
+	char parts[5][KVP_KEY_FIELD_SIZE + 1], lo[32], hi[32];
+	struct tm tm;
+
+	ev.time = (struct timespec){0, 0};
+	clock_gettime(CLOCK_REALTIME, &before);
+	te_encode(&s, &ev, key, value);
+	clock_gettime(CLOCK_REALTIME, &after);
+	te_key_parts(key, parts);
+	gmtime_r(&before.tv_sec, &tm);
+	strftime(lo, sizeof(lo), "%Y%m%dT%H%M%S", &tm);
+	gmtime_r(&after.tv_sec, &tm);
+	strftime(hi, sizeof(hi), "%Y%m%dT%H%M%S", &tm);
+	cr_assert(strncmp(parts[3], lo, 15) >= 0 &&
+		      strncmp(parts[3], hi, 15) <= 0,
+		  "%s not within %s..%s", parts[3], lo, hi);
+	cr_assert_neq(strncmp(parts[3], "1970", 4), 0);
+}
+
+Test(event_key, time_out_of_range_rejected, .init = setup)
+{
+	ev.time.tv_nsec = 1000000000L;
+	cr_assert_eq(
+	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    KVP_ERR_INVALID_ARG);
+	ev.time.tv_nsec = -1;
+	cr_assert_eq(
+	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    KVP_ERR_INVALID_ARG);
+	ev.time.tv_nsec = 0;
+	ev.time.tv_sec = 253402300800LL; /* year 10000 */
+	cr_assert_eq(
+	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    KVP_ERR_INVALID_ARG);
+}
+
+Test(event_key, id_is_random, .init = setup)
+{
+	char a[5][KVP_KEY_FIELD_SIZE + 1], b[5][KVP_KEY_FIELD_SIZE + 1];
+	char first[KVP_KEY_FIELD_SIZE + 1];
+
+	te_encode(&s, &ev, first, value);
+	te_encode(&s, &ev, key, value);
+	te_key_parts(first, a);
+	te_key_parts(key, b);
+	/* Same event, same time: only the id tells them apart. */
+	cr_assert_str_eq(a[3], b[3]);
+	cr_assert_str_neq(a[4], b[4]);
+}
+
+Test(event_key, small_buffers_rejected, .init = setup)
+{
+	cr_assert_eq(kvp_event_encode(&s, &ev, key, 10, value, sizeof(value)),
+		     KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_event_encode(&s, &ev, key, sizeof(key), value, 10),
+		     KVP_ERR_INVALID_ARG);
+	cr_assert_eq(
+	    kvp_event_encode(&s, &ev, NULL, sizeof(key), value, sizeof(value)),
+	    KVP_ERR_INVALID_ARG);
+	cr_assert_eq(
+	    kvp_event_encode(NULL, &ev, key, sizeof(key), value, sizeof(value)),
+	    KVP_ERR_INVALID_ARG);
+}
