@@ -7,6 +7,8 @@
 #   make check-valgrind   the same under valgrind (leaks and bad accesses fail)
 #   make demo         record a login through a PAM stack into a temporary pool
 #   make bench        the benchmarks in bench/ (not tests)
+#   make install, uninstall, man, check-install, deb, check-deb:
+#                     see the packaging section at the end
 
 BUILD ?= build
 CC ?= cc
@@ -66,6 +68,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,\
 	$(wildcard tests/helpers/*.c))
 
 BENCH := $(BUILD)/bench/store_bench
+PAM_BENCH := $(BUILD)/bench/pam_bench
 
 # Each suite that needs more than the rules here (its own binaries, shims,
 # packages) brings a rules.mk that appends to TESTS / TEST_HELPERS /
@@ -144,6 +147,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/helpers/%.o $(LIB_LINKS)
 $(BENCH): $(BUILD)/bench/store_bench.o $(LIB_LINKS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore
 
+$(PAM_BENCH): $(BUILD)/bench/pam_bench.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpam
+
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
@@ -179,10 +185,12 @@ check-valgrind: test-deps
 demo: all
 	@sh tests/demo.sh $(BUILD)
 
-bench: all $(BENCH)
+bench: all $(BENCH) $(PAM_BENCH)
 	@sh .ci/install-deps bench
 	$(RUN_ENV) $(BENCH)
 	@$(RUN_ENV) sh bench/syscalls.sh $(BENCH)
+	$(RUN_ENV) PAM_SECURITY_DIR=/lib/$(shell $(CC) -print-multiarch)/security \
+		$(PAM_BENCH) $(CURDIR)/$(PAM_MODULE)
 
 clean:
 	rm -rf build build-asan build-clang
@@ -311,14 +319,14 @@ uninstall:
 check-install:
 	@sh .ci/install-deps build docs install
 	@$(MAKE) --no-print-directory build-all build-man
-	@sh tests/install/check_install.sh
+	@MAKE="$(MAKE)" BUILD="$(BUILD)" sh tests/install/check_install.sh
 
 deb:
 	@sh .ci/install-deps build docs deb
 	@sh tests/install/build_deb.sh $(DEB_DIR)
 
 check-deb: deb
-	@sh tests/install/check_deb.sh $(DEB_DIR)
+	@VERSION=$(VERSION) sh tests/install/check_deb.sh $(DEB_DIR)
 
 clean: clean-packaging
 clean-packaging:

@@ -1,0 +1,204 @@
+/* test_growth.c - what a login does to a shared pool: max_records evicts
+ * our oldest records (by the key's time) and never another writer's, whose
+ * bytes stay exactly as written; write = "append" versus "insert" (the
+ * 1024 unique key cap); clear_if_stale. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pam_harness.h"
+#include "test_util.h"
+
+/* Other writers' records, and a look-alike whose prefix is not ours. */
+#define CI_KEY	 "PROVISIONING_REPORT|cloud-init|0001"
+#define HV_KEY	 "HV|daemon"
+#define LOOK_KEY "PAM_KVPX|session_open|sshd|20000101T000000.000Z|00000000"
+/* Our records from earlier logins, written out of time order. */
+#define OURS_2021 "PAM_KVP|session_open|sshd|20210101T000000.000Z|aaaaaaaa"
+#define OURS_2020 "PAM_KVP|session_open|sshd|20200101T000000.000Z|bbbbbbbb"
+
+static void setup(void)
+{
+	ph_init();
+	ph_service("s", "session required {KVP}\nsession required {PERMIT}\n");
+	ph_service("fail", "session required {KVP} on_error=fail\n"
+			   "session required {PERMIT}\n");
+}
+
+TestSuite(growth, .init = setup, .fini = ph_fini);
+
+/* How many whole records of the pool are byte for byte this one. */
+static size_t copies_of(const char *key, const char *value)
+{
+	unsigned char rec[KVP_RECORD_SIZE];
+	size_t len, n = 0;
+	unsigned char *data = tu_read_file(ph.pool, &len);
+
+	cr_assert_eq(len % KVP_RECORD_SIZE, 0, "torn pool: %zu bytes", len);
+	tu_record(rec, key, value);
+	for (size_t off = 0; off < len; off += KVP_RECORD_SIZE)
+		n += memcmp(data + off, rec, KVP_RECORD_SIZE) == 0;
+	free(data);
+	return n;
+}
+
+static void login(void)
+{
+	struct timespec ts = {0, 3000000}; /* distinct ms in the keys */
+
+	cr_assert_eq(ph_call("s", PAMTEST_OPEN_SESSION), PAM_SUCCESS);
+	nanosleep(&ts, NULL);
+}
+
+Test(growth, max_records_evicts_our_oldest_and_never_touches_others)
+{
+	const char *const planted[] = {
+	    CI_KEY,    "{\"msg\":\"provisioning done\"}",
+	    OURS_2021, "{\"v\":1,\"event\":\"session_open\"}",
+	    LOOK_KEY,  "not ours: the prefix differs",
+	    OURS_2020, "{\"v\":1,\"event\":\"session_open\"}",
+	    HV_KEY,    "round=7",
+	    NULL};
+	struct ph_recs recs;
+	char *keys[4];
+
+	tu_plant(ph.pool, planted);
+	ph_config("max_records = 3;");
+	for (int i = 0; i < 4; i++) {
+		login();
+		ph_recs(&recs);
+		keys[i] = strdup(recs.r[recs.n - 1].key);
+		cr_assert_leq(recs.n, 3, "login %d: %zu of ours", i, recs.n);
+		ph_recs_free(&recs);
+	}
+	ph_recs(&recs);
+	cr_assert_eq(recs.n, 3);
+	for (int i = 0; i < 3; i++)
+		cr_expect_str_eq(recs.r[i].key, keys[i + 1],
+				 "the newest three must stay");
+	ph_recs_free(&recs);
+	cr_expect_eq(copies_of(OURS_2020, planted[7]), 0);
+	cr_expect_eq(copies_of(OURS_2021, planted[3]), 0);
+	cr_expect_eq(copies_of(CI_KEY, planted[1]), 1);
+	cr_expect_eq(copies_of(LOOK_KEY, planted[5]), 1);
+	cr_expect_eq(copies_of(HV_KEY, planted[9]), 1);
+	cr_expect_eq(tu_file_size(ph.pool), 6 * KVP_RECORD_SIZE);
+	for (int i = 0; i < 4; i++)
+		free(keys[i]);
+}
+
+Test(growth, eviction_goes_by_the_keys_time_not_the_file_order)
+{
+	const char *const planted[] = {
+	    OURS_2021, "{\"v\":1,\"event\":\"session_open\"}", OURS_2020,
+	    "{\"v\":1,\"event\":\"session_open\"}", NULL};
+	struct ph_recs recs;
+
+	tu_plant(ph.pool, planted);
+	ph_config("max_records = 2;");
+	login();
+	ph_recs(&recs);
+	cr_assert_eq(recs.n, 2);
+	cr_expect_str_eq(recs.r[0].key, OURS_2021);
+	cr_expect_eq(strncmp(recs.r[1].key, "PAM_KVP|session_open|s|", 23), 0);
+	ph_recs_free(&recs);
+}
+
+/* 1024 other keys: the pool's unique key cap. */
+static void plant_full_pool(void)
+{
+	size_t len = 1024 * KVP_RECORD_SIZE;
+	unsigned char *buf = malloc(len);
+	char key[32];
+
+	cr_assert_not_null(buf);
+	for (int i = 0; i < 1024; i++) {
+		snprintf(key, sizeof(key), "OTHER|%04d", i);
+		tu_record(buf + (size_t)i * KVP_RECORD_SIZE, key, "x");
+	}
+	tu_write_file(ph.pool, buf, len);
+	free(buf);
+}
+
+Test(growth, append_writes_past_the_unique_key_cap)
+{
+	plant_full_pool();
+	ph_config("write = \"append\";");
+	login();
+	cr_expect_eq(tu_file_size(ph.pool), 1025 * KVP_RECORD_SIZE);
+	cr_expect_eq(ph_count(), 1);
+	cr_expect_eq(ph_log_count(), 0);
+}
+
+Test(growth, insert_is_refused_at_the_unique_key_cap)
+{
+	size_t len;
+	unsigned char *before;
+
+	plant_full_pool();
+	before = tu_read_file(ph.pool, &len);
+	ph_config("write = \"insert\";");
+	cr_assert_eq(ph_call("s", PAMTEST_OPEN_SESSION), PAM_SUCCESS);
+	ph_log_expect("session_open event not recorded", "1024 unique keys",
+		      NULL);
+	ph_log_clear();
+	cr_assert_eq(ph_call("fail", PAMTEST_OPEN_SESSION), PAM_SESSION_ERR);
+	ph_log_expect("1024 unique keys", NULL);
+	tu_assert_file_is(ph.pool, before, len);
+	free(before);
+}
+
+Test(growth, insert_adds_a_record_like_append_below_the_cap)
+{
+	const char *const planted[] = {CI_KEY, "ci", HV_KEY, "hv", NULL};
+	struct ph_recs recs;
+
+	tu_plant(ph.pool, planted);
+	ph_config("write = \"insert\";");
+	login();
+	login();
+	ph_recs(&recs);
+	cr_expect_eq(recs.n, 2);
+	cr_expect_str_neq(recs.r[0].key, recs.r[1].key);
+	ph_recs_free(&recs);
+	cr_expect_eq(copies_of(CI_KEY, "ci"), 1);
+	cr_expect_eq(copies_of(HV_KEY, "hv"), 1);
+	cr_expect_eq(tu_file_size(ph.pool), 4 * KVP_RECORD_SIZE);
+}
+
+Test(growth, clear_if_stale_clears_a_pool_from_before_the_boot)
+{
+	const char *const planted[] = {CI_KEY, "last boot's", NULL};
+
+	tu_plant(ph.pool, planted);
+	tu_set_mtime(ph.pool, 1000000000); /* 2001 */
+	ph_config("clear_if_stale = true;");
+	login();
+	cr_expect_eq(copies_of(CI_KEY, "last boot's"), 0);
+	cr_expect_eq(tu_file_size(ph.pool), KVP_RECORD_SIZE);
+	cr_expect_eq(ph_count(), 1);
+}
+
+Test(growth, clear_if_stale_keeps_a_pool_of_this_boot)
+{
+	const char *const planted[] = {CI_KEY, "this boot's", NULL};
+
+	tu_plant(ph.pool, planted);
+	ph_config("clear_if_stale = true;");
+	login();
+	cr_expect_eq(copies_of(CI_KEY, "this boot's"), 1);
+	cr_expect_eq(tu_file_size(ph.pool), 2 * KVP_RECORD_SIZE);
+}
+
+Test(growth, clear_if_stale_false_keeps_an_old_pool)
+{
+	const char *const planted[] = {CI_KEY, "last boot's", NULL};
+
+	tu_plant(ph.pool, planted);
+	tu_set_mtime(ph.pool, 1000000000);
+	ph_config("clear_if_stale = false;");
+	login();
+	cr_expect_eq(copies_of(CI_KEY, "last boot's"), 1);
+	cr_expect_eq(tu_file_size(ph.pool), 2 * KVP_RECORD_SIZE);
+}
