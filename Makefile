@@ -167,7 +167,7 @@ check-run: build-all $(TESTS) $(TEST_HELPERS)
 check-asan: test-deps
 	@sh .ci/install-deps asan
 	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 \
-		EXTRA_ENV="ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1" \
+		EXTRA_ENV="ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1" \
 		check-run
 
 VG_LOGS := $(BUILD)/valgrind

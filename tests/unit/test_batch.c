@@ -31,10 +31,10 @@ static void teardown(void)
 static const char *const before[] = {"old", "1", "b", "2", NULL};
 
 /* `n` pairs "key%04zu" = "v", cycling over `unique` keys; free both. */
-static kvp_pair *make_pairs(size_t n, size_t unique, char (**keys)[16])
+static kvp_pair *make_pairs(size_t n, size_t unique, char (**keys)[32])
 {
 	kvp_pair *pairs = calloc(n, sizeof(*pairs));
-	char(*k)[16] = calloc(n, sizeof(*k));
+	char(*k)[32] = calloc(n, sizeof(*k));
 
 	cr_assert(pairs && k);
 	for (size_t i = 0; i < n; i++) {
@@ -107,7 +107,7 @@ Test(append_multiple, empty_batch_and_null, .init = setup, .fini = teardown)
 
 Test(append_multiple, no_unique_key_cap, .init = setup, .fini = teardown)
 {
-	char(*keys)[16];
+	char(*keys)[32];
 	kvp_pair *pairs = make_pairs(1500, 1500, &keys);
 	size_t n = 0;
 
@@ -236,7 +236,7 @@ Test(load, invalid_pair_rejected_before_touching, .init = setup,
 Test(load, over_1024_unique_keys_rejected_before_touching, .init = setup,
      .fini = teardown)
 {
-	char(*keys)[16];
+	char(*keys)[32];
 	kvp_pair *pairs = make_pairs(1025, 1025, &keys);
 
 	tu_plant(p.path, before);
@@ -256,7 +256,7 @@ Test(load, over_1024_unique_keys_rejected_before_touching, .init = setup,
 Test(load, exactly_1024_unique_keys_with_duplicates, .init = setup,
      .fini = teardown)
 {
-	char(*keys)[16];
+	char(*keys)[32];
 	kvp_pair *pairs = make_pairs(1100, 1024, &keys);
 	size_t n = 0;
 	kvp_record_list list;

@@ -205,7 +205,7 @@ static void check_against(struct expect *e, int step)
 	}
 	kvp_record_list_free(&list);
 	for (int k = 0; k < NKEYS; k++) {
-		char key[8], *got = NULL;
+		char key[24], *got = NULL;
 		int found = 0;
 
 		cr_assert_eq(got_n[k], e->n[k],
@@ -239,7 +239,7 @@ Test(layout, integrity_after_long_mixed_run, .init = setup, .fini = teardown)
 {
 	static struct expect e;
 	unsigned int seed = 12345;
-	char key[8], value[8];
+	char key[24], value[24];
 
 	for (int step = 0; step < 1500; step++) {
 		int k = (int)(rand_r(&seed) % NKEYS), op = rand_r(&seed) % 10;

@@ -1,0 +1,225 @@
+/* fuzz_pool_write.c - the write half of the pool harness: insert, delete
+ * and kvp_event_record on a copy of the input, each of which must leave
+ * whole records and every record it does not own byte for byte (the
+ * promises are listed in fuzz_pool_harness.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_pool.h"
+
+#define VALUE		"fuzz-value"
+#define EVENT_KEY_START "PAM_KVP|auth|fuzz|20240101T000000.000Z|"
+
+struct key {
+	const char *p;
+	size_t len;
+};
+
+static int cmp_rec(const void *x, const void *y)
+{
+	return memcmp(*(const unsigned char *const *)x,
+		      *(const unsigned char *const *)y, REC);
+}
+
+/* The records of a[0..an) and b[0..bn) that `skip` does not pick, equal
+ * as multisets of 2560-byte records. */
+static void same_others(const uint8_t *a, size_t an, const uint8_t *b,
+			size_t bn, bool (*skip)(const unsigned char *, void *),
+			void *arg, const char *what)
+{
+	const unsigned char **pa = calloc(an + 1, sizeof(*pa));
+	const unsigned char **pb = calloc(bn + 1, sizeof(*pb));
+	size_t na = 0, nb = 0;
+
+	FUZZ_CHECK(pa && pb, "out of memory");
+	for (size_t i = 0; i < an; i++)
+		if (!skip(a + i * REC, arg))
+			pa[na++] = a + i * REC;
+	for (size_t i = 0; i < bn; i++)
+		if (!skip(b + i * REC, arg))
+			pb[nb++] = b + i * REC;
+	qsort(pa, na, sizeof(*pa), cmp_rec);
+	qsort(pb, nb, sizeof(*pb), cmp_rec);
+	FUZZ_CHECK(na == nb, "%s: %zu other records became %zu", what, na, nb);
+	for (size_t i = 0; i < na; i++)
+		FUZZ_CHECK(memcmp(pa[i], pb[i], REC) == 0,
+			   "%s changed another record", what);
+	free(pa);
+	free(pb);
+}
+
+static bool has_key(const unsigned char *rec, void *arg)
+{
+	const struct key *k = arg;
+
+	return fuzz_key_is(rec, k->p, k->len);
+}
+
+/* The pool file after a write: whole records only. */
+static unsigned char *read_whole(const kvp_store *s, size_t *count)
+{
+	size_t len;
+	unsigned char *raw = fuzz_read_file(kvp_store_path(s), &len);
+
+	FUZZ_CHECK(len % REC == 0, "a write left %zu torn bytes", len % REC);
+	*count = len / REC;
+	return raw;
+}
+
+static bool rejected(int r)
+{
+	return r == KVP_ERR_EMPTY_KEY || r == KVP_ERR_KEY_TOO_LARGE ||
+	       r == KVP_ERR_INVALID_UTF8 || r == KVP_ERR_KEY_CONTAINS_NULL;
+}
+
+static void check_insert(const kvp_store *out, const uint8_t *base, size_t n,
+			 size_t file_len, struct key *k)
+{
+	int r = kvp_store_insert_n(out, k->p, k->len, VALUE, strlen(VALUE));
+	unsigned char *after;
+	size_t an, len, found = 0;
+	char *value = NULL;
+
+	if (rejected(r)) {
+		after = fuzz_read_file(kvp_store_path(out), &len);
+		FUZZ_CHECK(len == file_len && memcmp(after, base, len) == 0,
+			   "a rejected insert (%d) changed the file", r);
+		free(after);
+		k->p = "fuzz-key";
+		k->len = strlen(k->p);
+		r = kvp_store_insert_n(out, k->p, k->len, VALUE, strlen(VALUE));
+	}
+	FUZZ_CHECK(r == 0, "insert: %s", kvp_error_message());
+	after = read_whole(out, &an);
+	for (size_t i = 0; i < an; i++) {
+		const unsigned char *rec = after + i * REC;
+		if (!fuzz_key_is(rec, k->p, k->len))
+			continue;
+		found++;
+		FUZZ_CHECK(
+		    strcmp((const char *)rec + KVP_KEY_FIELD_SIZE, VALUE) == 0,
+		    "the inserted key has another value");
+	}
+	FUZZ_CHECK(found == 1, "the inserted key is there %zu times", found);
+	FUZZ_CHECK(kvp_store_read_n(out, k->p, k->len, &value, NULL) == 1 &&
+		       strcmp(value, VALUE) == 0,
+		   "read after insert");
+	free(value);
+	same_others(base, n, after, an, has_key, k, "insert");
+	free(after);
+}
+
+static bool has_either(const unsigned char *rec, void *arg)
+{
+	const struct key *k = arg;
+
+	return fuzz_key_is(rec, k[0].p, k[0].len) ||
+	       fuzz_key_is(rec, k[1].p, k[1].len);
+}
+
+static size_t count_picked(const uint8_t *base, size_t n,
+			   bool (*pick)(const unsigned char *, void *),
+			   void *arg)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += pick(base + i * REC, arg);
+	return c;
+}
+
+/* delete of k[0], then delete_multiple of k[0] and k[1], each on a fresh
+ * copy of the input: exactly the records of those keys go. */
+static void check_deletes(const kvp_store *out, const uint8_t *base, size_t n,
+			  size_t file_len, struct key *k)
+{
+	size_t expect = count_picked(base, n, has_key, k), an, removed = 99;
+	const char *keys[2] = {k[0].p, k[1].p};
+	unsigned char *after;
+	int r;
+
+	fuzz_write_file(kvp_store_path(out), base, file_len);
+	r = kvp_store_delete_n(out, k[0].p, k[0].len);
+	FUZZ_CHECK(r == (expect > 0), "delete of a key with %zu records: %d",
+		   expect, r);
+	after = read_whole(out, &an);
+	FUZZ_CHECK(an == n - expect, "delete left %zu of %zu records", an, n);
+	same_others(base, n, after, an, has_key, k, "delete");
+	free(after);
+
+	fuzz_write_file(kvp_store_path(out), base, file_len);
+	expect = count_picked(base, n, has_either, k);
+	r = kvp_store_delete_multiple(out, keys, 2, &removed);
+	FUZZ_CHECK(r == 0 && removed == expect,
+		   "delete_multiple: %d, removed %zu of %zu", r, removed,
+		   expect);
+	after = read_whole(out, &an);
+	FUZZ_CHECK(an == n - expect, "delete_multiple left %zu of %zu", an, n);
+	same_others(base, n, after, an, has_either, k, "delete_multiple");
+	free(after);
+}
+
+static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
+{
+	kvp_settings s;
+	kvp_event ev = {.type = KVP_EVENT_AUTH,
+			.time = {1704067200, 0},
+			.service = "fuzz",
+			.user = "u",
+			.pid = 1,
+			.uid = 0,
+			.result = "success",
+			.host = "h",
+			.boot_id = "b"};
+	unsigned char *before, *after;
+	size_t bn, an, mine = 0, mine_new = 0;
+	int r;
+
+	kvp_settings_defaults(&s);
+	strcpy(s.pool_dir, kvp_store_path(out));
+	*strrchr(s.pool_dir, '/') = '\0';
+	s.max_records = 1 + (size ? data[0] % 4u : 0);
+	s.write = size > 1 && data[1] & 1 ? KVP_WRITE_INSERT : KVP_WRITE_APPEND;
+	s.clear_if_stale = false;
+	s.lock_timeout_ms = 0;
+	before = read_whole(out, &bn);
+	r = kvp_event_record(&s, &ev);
+	FUZZ_CHECK(r == 0, "event: %s", kvp_error_message());
+	after = read_whole(out, &an);
+	for (size_t i = 0; i < an; i++) {
+		const unsigned char *rec = after + i * REC;
+		mine += fuzz_ours(rec, NULL);
+		mine_new += strncmp((const char *)rec, EVENT_KEY_START,
+				    strlen(EVENT_KEY_START)) == 0;
+	}
+	FUZZ_CHECK(mine <= s.max_records, "%zu of our records, max %u", mine,
+		   s.max_records);
+	FUZZ_CHECK(mine_new >= 1, "the new event record is missing");
+	same_others(before, bn, after, an, fuzz_ours, NULL, "event");
+	free(before);
+	free(after);
+}
+
+void fuzz_pool_writes(const uint8_t *data, size_t size,
+		      const kvp_record_list *dump)
+{
+	static kvp_store *out;
+	size_t n = size / REC;
+	/* Cutting a torn tail costs a writer a 2 ms settle wait: keep it
+	 * in a sixteenth of the inputs only. */
+	size_t len = (size % REC) % 16 == 1 ? size : n * REC;
+	struct key k = {"fuzz-key", 8},
+		   del[2] = {{"fuzz-key", 8}, {"fuzz-key-2", 10}};
+
+	if (!out)
+		out = fuzz_store("out");
+	for (size_t i = 0; i < 2 && i < dump->count; i++)
+		del[i] = (struct key){dump->records[i].key,
+				      dump->records[i].key_len};
+	if (dump->count && dump->records[0].key_len)
+		k = del[0];
+	fuzz_write_file(kvp_store_path(out), data, len);
+	check_insert(out, data, n, len, &k);
+	check_deletes(out, data, n, n * REC, del);
+	check_event(out, data, size);
+}
