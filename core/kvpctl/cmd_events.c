@@ -59,21 +59,6 @@ struct events {
 	bool poll_failing;
 };
 
-static int parse_interval(const char *arg, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || *end || v < INTERVAL_MIN_MS || v > INTERVAL_MAX_MS)
-		return -1;
-	*out = (unsigned int)v;
-	return 0;
-}
-
 /* The rule of kvp/config.h's key_prefix: 1-32 of [A-Za-z0-9_.-]. */
 static bool prefix_valid(const char *p)
 {
@@ -105,7 +90,9 @@ static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
 	if (interval && !ev->follow)
 		return kvpctl_usage_error(
 		    "events: --interval is only used with --follow");
-	if (interval && parse_interval(interval, &ev->interval_ms) < 0)
+	if (interval &&
+	    kvpctl_parse_uint(interval, INTERVAL_MIN_MS, INTERVAL_MAX_MS,
+			      &ev->interval_ms) < 0)
 		return kvpctl_usage_error(
 		    "events: --interval: '%s' is not a number of milliseconds "
 		    "from %d to %d",

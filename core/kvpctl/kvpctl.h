@@ -78,6 +78,11 @@ struct kvpctl_command {
 /* commands.c: the table, terminated by a NULL entry. */
 extern const struct kvpctl_command *const kvpctl_commands[];
 
+/* main.c: a decimal number in [min, max] (no sign, no spaces) into *out;
+ * 0, or -1 when `arg` is anything else. */
+int kvpctl_parse_uint(const char *arg, unsigned long min, unsigned long max,
+		      unsigned int *out);
+
 /* report.c: one line on stderr, "kvpctl: ...", with unsafe bytes escaped.
  * Each returns the exit code to use. */
 int kvpctl_usage_error(const char *fmt, ...)

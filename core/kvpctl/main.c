@@ -136,7 +136,8 @@ static int option_error(const char *cmd, char **argv)
 				  cmd ? cmd : "", cmd ? " " : "");
 }
 
-static int parse_timeout(const char *arg, unsigned int *out)
+int kvpctl_parse_uint(const char *arg, unsigned long min, unsigned long max,
+		      unsigned int *out)
 {
 	char *end;
 	unsigned long v;
@@ -145,7 +146,7 @@ static int parse_timeout(const char *arg, unsigned int *out)
 		return -1;
 	errno = 0;
 	v = strtoul(arg, &end, 10);
-	if (errno || *end || v > UINT_MAX)
+	if (errno || *end || v < min || v > max || v > UINT_MAX)
 		return -1;
 	*out = (unsigned int)v;
 	return 0;
@@ -185,7 +186,8 @@ static int parse_global(int argc, char **argv, struct kvpctl_options *o)
 							  kvp_error_message());
 			break;
 		case 't':
-			if (parse_timeout(optarg, &o->timeout_ms) < 0)
+			if (kvpctl_parse_uint(optarg, 0, UINT_MAX,
+					      &o->timeout_ms) < 0)
 				return kvpctl_usage_error(
 				    "--timeout: '%s' is not a number of "
 				    "milliseconds",

@@ -65,6 +65,16 @@ static int read_config(const char *path, char **text, size_t *len)
 		r = kvp_fail_errno(EISDIR, path, "read");
 	else if (!S_ISREG(st.st_mode))
 		r = kvp_fail(KVP_ERR_IO, path, 0, 0, "not a regular file");
+	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) ||
+		 (st.st_uid != 0 && st.st_uid != geteuid()))
+		/* It steers a root process's writes (pool_dir, hash_key_file):
+		 * refuse one that others could have changed, as sshd's
+		 * StrictModes refuses such an authorized_keys. */
+		r = kvp_fail(KVP_ERR_CONFIG, path, 0, 0,
+			     "insecure file: owned by uid %ld, mode %04o "
+			     "(it must belong to root or to the reading user, "
+			     "and not be writable by group or others)",
+			     (long)st.st_uid, (unsigned int)(st.st_mode & 07777));
 	else if (st.st_size > CONFIG_FILE_MAX)
 		r = kvp_fail(KVP_ERR_CONFIG, path, CONFIG_FILE_MAX,
 			     (size_t)st.st_size, "larger than %d bytes",

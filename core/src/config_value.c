@@ -11,7 +11,6 @@ int kvp_cfg_fail(const struct kvp_cfg_src *src, size_t max, size_t actual,
 		 const char *fmt, ...)
 {
 	char text[1024], msg[2048];
-	kvp_error *e;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -28,14 +27,8 @@ int kvp_cfg_fail(const struct kvp_cfg_src *src, size_t max, size_t actual,
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	kvp_fail(KVP_ERR_CONFIG, NULL, max, actual, "%s", msg);
-	if (!src->file)
-		return KVP_ERR_CONFIG;
-	/* kvp_fail() would put "FILE: " before the message, but a config
-	 * error reads "FILE:LINE: ", so the path goes into the detail here:
-	 * the detail is the calling thread's own (writable) kvp_error. */
-	kvp_error_set_line(src->line);
-	e = (kvp_error *)kvp_error_last();
-	snprintf(e->path, sizeof(e->path), "%s", src->file);
+	if (src->file)
+		kvp_error_set_location(src->file, src->line);
 	return KVP_ERR_CONFIG;
 }
 

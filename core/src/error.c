@@ -91,7 +91,8 @@ int kvp_fail_nomem(const char *path)
 	return KVP_ERR_NOMEM;
 }
 
-void kvp_error_set_line(size_t line)
+void kvp_error_set_location(const char *path, size_t line)
 {
+	snprintf(last_error.path, sizeof(last_error.path), "%s", path);
 	last_error.line = line;
 }

@@ -62,6 +62,7 @@ static int record_locked(const kvp_settings *s, struct pool_file *pf,
 	r = pool_file_load(pf);
 	if (r < 0)
 		return r;
+	pool_file_drop_tombstones(pf); /* an interrupted commit's remains */
 	evict_oldest(pf, s->key_prefix, s->max_records);
 	if (s->write == KVP_WRITE_INSERT)
 		r = store_insert_edit(pf, key, key_len, value, value_len);

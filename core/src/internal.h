@@ -28,8 +28,9 @@ int kvp_fail(int code, const char *path, size_t max, size_t actual,
 /* A failed system call: "<path>: <what>: <strerror(err)>". */
 int kvp_fail_errno(int err, const char *path, const char *what);
 int kvp_fail_nomem(const char *path);
-/* Set the line of the current error (config errors). */
-void kvp_error_set_line(size_t line);
+/* Set the file and line of the current error (config errors, whose
+ * message reads "FILE:LINE: ..." rather than kvp_fail's "PATH: ..."). */
+void kvp_error_set_location(const char *path, size_t line);
 
 /* utf8.c */
 /* Length of the longest valid UTF-8 prefix of s[0..len). */

@@ -1,9 +1,26 @@
 /* pool_file.c - open, lock, load, edit and write back one pool file.
  *
  * Invariant kept by every write: while we hold both exclusive locks no
- * other locked reader looks, and at every instant after a crash the file
- * holds every record it held before (possibly twice) plus at most one torn
- * record at its end, which the next writer cuts off.
+ * other locked reader looks, and if the writer is killed at any instant
+ * the file still holds every record it held before (possibly twice), each
+ * slot decodes as its old record, its new one or an empty-key record
+ * ("tombstone"), and at most one torn record sits at its end. The next
+ * writer cuts the torn record off, and every writer that scans the pool
+ * removes tombstones (no KVP writer ever makes an empty key).
+ *
+ * Why slots need care: the kernel copies a buffered write page by page, in
+ * ascending file order, and a pending SIGKILL stops it between two pages.
+ * A write that does not cross a page boundary is therefore all or nothing,
+ * but half of all 2560-byte slots cross one. Such a slot is rewritten
+ * whole with key[0] and value[0] NUL, then value[0], then key[0]: a reader
+ * decodes a field up to its first NUL, so every partial state reads as an
+ * empty key. A value rewrite (an insert of an existing key) whose field
+ * crosses a page is done the same way, after a whole copy of the new
+ * record was written at the end of the file: while the slot reads as a
+ * tombstone, that copy is the key's record, and it stays when the next
+ * scanning writer drops the tombstone. (Holding only value[0] NUL would
+ * leave the key with an empty value, which no writer can tell from a real
+ * one, and which a later swap-remove moving the copy ahead of it exposes.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -233,7 +250,7 @@ void pool_file_remove(struct pool_file *pf, size_t i)
 	if (i != last) {
 		memcpy(pool_record(pf, i), pool_record(pf, last),
 		       KVP_RECORD_SIZE);
-		pf->dirty[i] = 1;
+		pf->dirty[i] = SLOT_MOVED;
 	}
 	pf->count = last;
 }
@@ -246,7 +263,8 @@ void pool_file_set_value(struct pool_file *pf, size_t i, const char *value,
 	memset(field, 0, KVP_VALUE_FIELD_SIZE);
 	if (len)
 		memcpy(field, value, len);
-	pf->dirty[i] = 1;
+	if (pf->dirty[i] == SLOT_CLEAN)
+		pf->dirty[i] = SLOT_VALUE;
 }
 
 int pool_file_push(struct pool_file *pf, const char *key, size_t key_len,
@@ -285,29 +303,99 @@ static int write_all(struct pool_file *pf, const void *buf, size_t len,
 	return 0;
 }
 
-int pool_file_commit(struct pool_file *pf)
+static bool crosses_page(size_t offset, size_t len)
 {
+	static size_t page;
+
+	if (!page) {
+		long n = sysconf(_SC_PAGESIZE);
+		page = n > 0 ? (size_t)n : 4096;
+	}
+	return offset / page != (offset + len - 1) / page;
+}
+
+static bool value_needs_backup(const struct pool_file *pf, size_t i)
+{
+	return pf->dirty[i] == SLOT_VALUE &&
+	       crosses_page(i * KVP_RECORD_SIZE + KVP_KEY_FIELD_SIZE,
+			    KVP_VALUE_FIELD_SIZE);
+}
+
+/* Write the record `rec` at `offset` with key[0] and value[0] held back
+ * as NUL, then value[0], then key[0]: see the top of the file. */
+static int write_first_bytes_last(struct pool_file *pf,
+				  const unsigned char *rec, size_t offset)
+{
+	unsigned char buf[KVP_RECORD_SIZE];
 	int r;
 
-	/* 1. Moved and overwritten slots, each run of adjacent ones with
-	 *    one write. The records moved here still sit in the tail. */
-	for (size_t i = 0; pf->dirty && i < pf->count;) {
-		size_t end = i;
-		if (!pf->dirty[i]) {
-			i++;
+	memcpy(buf, rec, KVP_RECORD_SIZE);
+	buf[0] = buf[KVP_KEY_FIELD_SIZE] = '\0';
+	r = write_all(pf, buf, KVP_RECORD_SIZE, offset);
+	if (r == 0)
+		r = write_all(pf, rec + KVP_KEY_FIELD_SIZE, 1,
+			      offset + KVP_KEY_FIELD_SIZE);
+	if (r == 0)
+		r = write_all(pf, rec, 1, offset);
+	return r;
+}
+
+static int write_slot(struct pool_file *pf, size_t i)
+{
+	const unsigned char *rec = pool_record(pf, i);
+	size_t offset = i * KVP_RECORD_SIZE;
+
+	if (pf->dirty[i] == SLOT_VALUE && !value_needs_backup(pf, i))
+		return write_all(pf, rec + KVP_KEY_FIELD_SIZE,
+				 KVP_VALUE_FIELD_SIZE,
+				 offset + KVP_KEY_FIELD_SIZE);
+	if (!crosses_page(offset, KVP_RECORD_SIZE))
+		return write_all(pf, rec, KVP_RECORD_SIZE, offset);
+	return write_first_bytes_last(pf, rec, offset);
+}
+
+/* Whole copies, at the end of the file, of the records whose value will be
+ * rewritten across a page boundary: if we are killed mid-way, the new
+ * record survives there (read() returns the last match). */
+static int write_backups(struct pool_file *pf, size_t *written)
+{
+	size_t n = 0, at = pf->disk_count * KVP_RECORD_SIZE;
+	int r;
+
+	*written = 0;
+	for (size_t i = 0; i < pf->count; i++) {
+		if (!value_needs_backup(pf, i))
 			continue;
-		}
-		while (end < pf->count && pf->dirty[end])
-			end++;
-		r = write_all(pf, pool_record(pf, i), (end - i) * KVP_RECORD_SIZE,
-			      i * KVP_RECORD_SIZE);
+		r = write_all(pf, pool_record(pf, i), KVP_RECORD_SIZE,
+			      at + n * KVP_RECORD_SIZE);
 		if (r < 0)
 			return r;
-		memset(pf->dirty + i, 0, end - i);
-		i = end;
+		*written = ++n;
 	}
-	/* 2. Drop the tail that was moved forward. */
-	if (pf->count < pf->disk_count) {
+	return 0;
+}
+
+int pool_file_commit(struct pool_file *pf)
+{
+	size_t backups = 0;
+	int r = 0;
+
+	if (pf->dirty) {
+		/* 1. Backups, then every edited slot, one at a time: a write
+		 *    spanning several slots could tear inside any of them. The
+		 *    records moved into holes still sit in the tail. */
+		r = write_backups(pf, &backups);
+		for (size_t i = 0; r == 0 && i < pf->count; i++) {
+			if (pf->dirty[i] != SLOT_CLEAN)
+				r = write_slot(pf, i);
+			if (r == 0)
+				pf->dirty[i] = SLOT_CLEAN;
+		}
+		if (r < 0)
+			return r;
+	}
+	/* 2. Drop the tail that was moved forward, and the backups. */
+	if (pf->count < pf->disk_count || backups) {
 		r = pool_file_truncate(pf, pf->count);
 		if (r < 0)
 			return r;
@@ -331,15 +419,34 @@ int pool_file_commit(struct pool_file *pf)
 	return 0;
 }
 
+size_t pool_file_drop_tombstones(struct pool_file *pf)
+{
+	size_t dropped = 0;
+
+	for (size_t i = 0; i < pf->count;) {
+		if (pool_record(pf, i)[0] == '\0') {
+			pool_file_remove(pf, i); /* look at slot i again */
+			dropped++;
+		} else {
+			i++;
+		}
+	}
+	return dropped;
+}
+
 int pool_file_replace(struct pool_file *pf)
 {
 	size_t n = pf->tail_count;
-	int r = 0;
+	int r;
 
-	if (n)
+	/* Empty first, as the reference store does: a kill part-way then
+	 * leaves a prefix of the new records and a torn tail, never a slot
+	 * mixing an old record with a new one. */
+	r = pool_file_truncate(pf, 0);
+	if (r == 0 && n)
 		r = write_all(pf, pf->tail, n * KVP_RECORD_SIZE, 0);
 	if (r == 0)
-		r = pool_file_truncate(pf, n);
+		pf->disk_count = n;
 	pf->count = pf->disk_count;
 	pf->tail_count = 0;
 	return r;

@@ -15,6 +15,13 @@ enum pool_access {
 	POOL_WRITE_CREATE, /* exclusive locks; a missing file is created */
 };
 
+/* What must be written back for a slot. */
+enum slot_state {
+	SLOT_CLEAN = 0,
+	SLOT_VALUE, /* the value field was replaced, the key is unchanged */
+	SLOT_MOVED, /* the whole record was replaced */
+};
+
 struct pool_file {
 	const kvp_store *store;
 	int fd;
@@ -22,9 +29,10 @@ struct pool_file {
 	size_t disk_count;   /* whole records in the file */
 	size_t torn_bytes;   /* bytes of a partial record after them */
 	long long mtime;     /* the file's mtime (s) when it was locked */
+	size_t tombstones;   /* empty-key records dropped after the load */
 	unsigned char *data; /* loaded records, edited in memory */
 	size_t count;        /* records in data */
-	unsigned char *dirty; /* per slot: must be written back */
+	unsigned char *dirty; /* per slot: enum slot_state */
 	unsigned char *tail; /* records to append after the edits */
 	size_t tail_count;
 	size_t tail_cap;
@@ -55,10 +63,13 @@ int pool_file_push(struct pool_file *pf, const char *key, size_t key_len,
 		   const char *value, size_t value_len);
 
 /* Write the edited slots, truncate away removed records, then append the
- * pushed ones with one write. A crash part-way leaves duplicates at worst,
- * never a lost record, because the records moved into holes are still in
- * the file's tail until the truncate. */
+ * pushed ones with one write. A kill part-way leaves duplicates and
+ * tombstones at worst, never a lost or mixed record (see pool_file.c). */
 int pool_file_commit(struct pool_file *pf);
+
+/* Swap-remove every record whose key field is empty: only an interrupted
+ * commit makes them. Returns how many went. */
+size_t pool_file_drop_tombstones(struct pool_file *pf);
 
 /* Make the pushed records the file's whole content: written over the old
  * ones from offset 0, then the rest cut off. */

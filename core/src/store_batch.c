@@ -78,6 +78,9 @@ int kvp_store_delete_multiple(const kvp_store *s, const char *const *keys,
 		keyset_free(&ks);
 		return r < 0 ? r : 0;
 	}
+	/* Opening removed the empty-key records: they count if "" is listed. */
+	if (keyset_contains(&ks, "", 0))
+		gone = pf.tombstones;
 	for (size_t i = 0; i < pf.count;) {
 		const unsigned char *rec = pool_record(&pf, i);
 		if (keyset_contains(&ks, rec, kvp_record_key_len(rec))) {
@@ -87,7 +90,7 @@ int kvp_store_delete_multiple(const kvp_store *s, const char *const *keys,
 			i++;
 		}
 	}
-	r = gone ? pool_file_commit(&pf) : 0;
+	r = gone || pf.tombstones ? pool_file_commit(&pf) : 0;
 	pool_file_close(&pf);
 	keyset_free(&ks);
 	if (r == 0 && removed)

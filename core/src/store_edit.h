@@ -5,7 +5,9 @@
 #include "pool_file.h"
 
 /* Open with `access`, lock, cut a torn tail and (if `load`) read the
- * records. 0, 1 for a missing file that `access` does not create, <0. */
+ * records and drop the tombstones an interrupted commit left (counted in
+ * pf->tombstones; the caller's commit writes that back). 0, 1 for a
+ * missing file that `access` does not create, <0. */
 int store_open_for_edit(const kvp_store *s, struct pool_file *pf,
 			enum pool_access access, bool load);
 

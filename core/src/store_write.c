@@ -22,8 +22,12 @@ int store_open_for_edit(const kvp_store *s, struct pool_file *pf,
 	if (r != 0)
 		return r;
 	r = pool_file_repair(pf);
-	if (r == 0 && load)
+	if (r == 0 && load) {
 		r = pool_file_load(pf);
+		/* What an interrupted commit left goes first (pool_file.c). */
+		if (r == 0)
+			pf->tombstones = pool_file_drop_tombstones(pf);
+	}
 	if (r < 0)
 		pool_file_close(pf);
 	return r;
@@ -143,6 +147,8 @@ int kvp_store_delete_n(const kvp_store *s, const char *key, size_t key_len)
 	if (r != 0)
 		return r < 0 ? r : 0; /* missing file: nothing to delete */
 
+	/* delete("") matches empty-key records, which opening removed. */
+	found = key_len == 0 && pf.tombstones;
 	for (size_t i = 0; i < pf.count;) {
 		if (kvp_record_key_is(pool_record(&pf, i), key, key_len)) {
 			pool_file_remove(&pf, i);
@@ -151,7 +157,7 @@ int kvp_store_delete_n(const kvp_store *s, const char *key, size_t key_len)
 			i++;
 		}
 	}
-	r = found ? pool_file_commit(&pf) : 0;
+	r = found || pf.tombstones ? pool_file_commit(&pf) : 0;
 	pool_file_close(&pf);
 	return r < 0 ? r : found;
 }

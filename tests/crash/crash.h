@@ -1,8 +1,10 @@
 /* crash.h - the pieces of the crash suite (tests/crash/): snapshots of a
  * pool file with every record classified and self-checked
  * (crash_snap.c), the writer's operation log (crash_log.c), the check of
- * one round against the snapshot before it (crash_check.c), and the
- * writer process (crash_proc.c).
+ * one round against the snapshot before it (crash_check.c) with the
+ * byte-level reading of tombstones and damaged records (crash_slot.c),
+ * and the writer process (crash_proc.c). The fault-injection tests
+ * (fault.h) are separate.
  *
  * Records in the pool, all self-checking (tests/common/peer_record.h):
  *   FOREIGN|<n>     planted before the first round: another writer's,
@@ -36,7 +38,8 @@ enum rec_class {
 	REC_WI,
 	REC_WB,
 	REC_CRASH,
-	REC_BAD, /* not whole: fails its self-check */
+	REC_TOMB, /* empty key: an interrupted slot rewrite (pool_file.c) */
+	REC_BAD,  /* not whole: fails its self-check */
 };
 
 /* One whole record of a snapshot. */
@@ -49,6 +52,10 @@ struct crash_rec {
 	enum rec_class cls;
 	long seq;	 /* op that wrote it; FOREIGN n; T round; CRASH op */
 	const char *why; /* REC_BAD: what is wrong with it */
+	/* REC_TOMB with a value: the key and class of the record whose
+	 * value it holds (seq: that record's); REC_BAD when empty. */
+	char owner[64];
+	enum rec_class owner_cls;
 };
 
 /* The pool file after a writer died: its bytes and what a reader sees. */
@@ -60,6 +67,7 @@ struct crash_snap {
 	struct crash_rec **by_key; /* sorted by key, then seq; no REC_BAD */
 	size_t n_keyed;		   /* records in by_key */
 	size_t n_bad;		   /* REC_BAD records */
+	size_t n_tomb;		   /* REC_TOMB records (not in by_key) */
 	size_t count;		   /* whole records */
 	size_t torn;		   /* bytes of a partial last record */
 	size_t crash_count;	   /* CRASH records */
@@ -109,9 +117,14 @@ const char *crash_op_name(enum op_kind kind);
 /* Whether `op` writes or removes records of `key` (*index: the batch
  * index of a WB key). */
 bool crash_op_touches(const struct crash_op *op, const char *key, long *index);
-/* Whether `op` may move other records (swap-remove), leaving a second
- * copy of a moved record behind when killed before its truncate. */
+/* Whether `op` may rewrite slots (swap-removes of its own, or of the
+ * tombstones it drops; an insert's value), leaving a second copy of a
+ * moved record, a tombstone or a backup when killed before its truncate. */
 bool crash_op_moves(const struct crash_op *op);
+/* Whether `op` loads and scans the pool, dropping every tombstone:
+ * everything but append and append_multiple (an event record always
+ * scans here: the pool holds more than max_records records). */
+bool crash_op_scans(const struct crash_op *op);
 
 /* What one round saw, for the checks and the summary. */
 struct crash_round {
@@ -120,20 +133,31 @@ struct crash_round {
 	unsigned int max_records;
 	const struct crash_snap *before, *after;
 	const struct crash_log *log;
-	size_t dup_records; /* extra copies left by the killed op */
+	size_t dup_records;   /* extra copies left by the killed op */
+	size_t tombstones;    /* the one the killed op was rewriting (0/1) */
+	size_t old_tombs;     /* B's, still there */
+	size_t tombs_dropped; /* B's, gone (a scan) */
+	size_t backups;	      /* an insert's backup copy at the end */
 };
 
-/* Whether the REC_BAD record at `slot` of r->after is what a kill inside
- * the in-flight op's in-place pwrite leaves (crash_mixed.c); if so, a
- * line saying which bytes are whose goes to `buf`. */
+/* Whether the tombstone at `slot` of r->after is one the in-flight op's
+ * slot rewrite leaves (crash_slot.c): if so, a line saying which bytes
+ * are whose goes to `buf`. */
+bool crash_explain_tombstone(const struct crash_round *r, size_t slot,
+			     char *buf, size_t size);
+/* Whether the REC_BAD record at `slot` is the page split of an in-place
+ * write (a MIXED RECORD, never allowed): if so, the same kind of line. */
 bool crash_explain_bad(const struct crash_round *r, size_t slot, char *buf,
 		       size_t size);
-/* Whether `snap` has a REC_BAD record whose key reads `key`. */
-bool crash_bad_with_key(const struct crash_snap *snap, const char *key);
 
 /* Check the pool after the kill against the pool before and the log;
  * fails the test (naming round, key and op) on any violation. */
 void crash_check_round(struct crash_round *r);
+/* Its rules on tombstones (crash_slot.c). */
+void crash_check_tombstones(struct crash_round *r);
+/* Fail the test: the round, the op killed, then the message. */
+void crash_fail(const struct crash_round *r, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
 
 /* The writer process: started with its stdout on a pipe, waited for
  * until it printed "ready" (bounded), killed with SIGKILL and reaped. */

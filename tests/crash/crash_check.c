@@ -5,29 +5,41 @@
  * [its value]; delete, delete_multiple: none; append, append_multiple,
  * insert of a new key: the new record once). The pool after (D) holds,
  * per key:
- *   - untouched by F: exactly S; if F swap-removes (insert, delete,
- *     delete_multiple, event eviction) each record of S once or twice (a
- *     record moved into a hole is still at the end until the truncate)
- *     and nothing else;
- *   - F = insert: records whose values are in S or F's value, at most
- *     max(|S|, 1) of them, and at least one if S had one (the first
- *     record is overwritten in place, never removed) - unless the kill
- *     tore that very overwrite, which crash_mixed.c must have proved;
+ *   - untouched by F: exactly S; if F rewrites slots (insert, delete,
+ *     delete_multiple, event past its fast path, all of which first
+ *     swap-remove the tombstones they find) each record of S once or
+ *     twice (a record moved into a hole is still at the end until the
+ *     truncate) and nothing else;
+ *   - F = insert: records whose values are in S or F's value, each of S
+ *     at most twice, F's at most twice (in its slot, and the backup copy
+ *     written at the end before a value rewrite that crosses a page), and
+ *     at least one if S had one (the slot being rewritten reads as a
+ *     tombstone only while the backup is there);
  *   - F = delete / delete_multiple: a sub-multiset of S;
  *   - F = append / insert of a new key: nothing or F's record;
  *   - F = append_multiple: records 0..j-1 of the batch for some j.
+ * Tombstones (empty key): each one is B's, byte for byte at its slot -
+ * only if no completed op scanned the pool - or the one F was rewriting:
+ * at most one, at a slot that crosses a page, made of the record F was
+ * writing there up to the page boundary (or all of it) and the slot's old
+ * record after it (crash_slot.c proves whose bytes are where); its value
+ * is empty or the whole value of a record of B or of this round. A B
+ * tombstone may be gone only if an op that scans ran.
  * Event records (CRASH|..., keys not known in advance): each comes from B
  * or an event op of this round, copies identical and at most twice B's
  * (once for a new one); one of B or of a completed event op may be absent
  * only if an event op ran and D holds at least max_records-1 newer ones
  * (eviction removes the oldest first); after a completed event op (and
- * no swap-removing F) there are at most max_records of them.
- * A partial last record is allowed only when F appends, and its bytes
- * must be the start of the record F was appending. Every FOREIGN record
- * is present. Records that are not whole (crash_mixed.c) count as absent.
- * "Completed" means the writer logged the call's return; as the kill may
- * land between a return and its log line, F's effect may be complete. */
+ * no slot-rewriting F) there are at most max_records of them.
+ * A partial last record is allowed only when F appends (or writes an
+ * insert's backup), and its bytes must be the start of that record. Every
+ * FOREIGN record is present. No other record may be damaged: the caller
+ * fails the round on any that is not whole (a mixed record, an empty
+ * value under a key). "Completed" means the writer logged the call's
+ * return; as the kill may land between a return and its log line, F's
+ * effect may be complete. */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +69,20 @@ static void describe(const struct crash_round *r, char *buf, size_t size)
 			 r->round, r->mode, r->log->completed);
 }
 
-#define FAIL(r, ...)                                                           \
-	do {                                                                   \
-		char ctx_[256], msg_[512];                                     \
-		describe(r, ctx_, sizeof(ctx_));                               \
-		snprintf(msg_, sizeof(msg_), __VA_ARGS__);                     \
-		cr_assert_fail("%s: %s", ctx_, msg_);                          \
-	} while (0)
+void crash_fail(const struct crash_round *r, const char *fmt, ...)
+{
+	char ctx[256], msg[1536];
+	va_list ap;
+
+	describe(r, ctx, sizeof(ctx));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cr_assert_fail("%s: %s", ctx, msg);
+	abort(); /* not reached */
+}
+
+#define FAIL crash_fail
 
 static struct seqs seqs_of(const struct crash_snap *snap, const char *key,
 			   size_t extra)
@@ -115,6 +134,41 @@ static struct seqs replay(const struct crash_round *r, const char *key)
 	return s;
 }
 
+/* The last whole record of the pool after the kill. */
+static const struct crash_rec *last_record(const struct crash_snap *a)
+{
+	return a->count ? &a->recs[a->count - 1] : NULL;
+}
+
+/* F = insert of `key`: S's records (each at most twice: a tombstone drop
+ * may have moved one), F's record at most twice (its slot and the
+ * backup), and never none when S had one. */
+static void check_insert(struct crash_round *r, const char *key,
+			 const struct crash_op *f, const struct seqs *s,
+			 const struct seqs *d)
+{
+	const struct crash_rec *last = last_record(r->after);
+	size_t mine = count_of(d, f->seq);
+
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i] != f->seq &&
+		    count_of(d, d->v[i]) > 2 * count_of(s, d->v[i]))
+			FAIL(r, "%s: s%ld has %zu copies, had %zu", key,
+			     d->v[i], count_of(d, d->v[i]),
+			     count_of(s, d->v[i]));
+	if (mine > 2)
+		FAIL(r, "%s: the insert's record is there %zu times", key,
+		     mine);
+	if (s->n && !d->n)
+		FAIL(r, "%s: insert lost the key's record", key);
+	/* The backup: the new record last, and the key's slot not (yet)
+	 * holding it alone. */
+	if (s->n && mine && last && last->cls == REC_W &&
+	    strcmp(last->key, key) == 0 && last->seq == f->seq &&
+	    (mine == 2 || d->n > 1 || r->after->n_tomb > r->old_tombs))
+		r->backups++;
+}
+
 static void check_inflight(struct crash_round *r, const char *key,
 			   const struct crash_op *f, const struct seqs *s,
 			   const struct seqs *d)
@@ -132,15 +186,7 @@ static void check_inflight(struct crash_round *r, const char *key,
 		}
 	}
 	switch (f->kind) {
-	case OP_INS:
-		if (count_of(d, f->seq) > 1 || d->n > (s->n ? s->n : 1))
-			FAIL(r, "%s: %zu records after an insert into %zu", key,
-			     d->n, s->n);
-		/* A torn in-place overwrite (crash_mixed.c) leaves the
-		 * key's record damaged, not absent. */
-		if (s->n && !d->n && !crash_bad_with_key(r->after, key))
-			FAIL(r, "%s: insert lost the key's record", key);
-		break;
+	case OP_INS: check_insert(r, key, f, s, d); break;
 	case OP_INSNEW:
 	case OP_APP:
 	case OP_MUL:
@@ -409,6 +455,7 @@ void crash_check_round(struct crash_round *r)
 		if (!crash_snap_find(r->after, key, &first))
 			FAIL(r, "%s is gone", key);
 	}
+	crash_check_tombstones(r);
 	check_keys(r);
 	check_batches(r);
 	check_events(r);

@@ -116,6 +116,10 @@ bool crash_op_touches(const struct crash_op *op, const char *key, long *index)
 
 bool crash_op_moves(const struct crash_op *op)
 {
-	return op && (op->kind == OP_INS || op->kind == OP_DEL ||
-		      op->kind == OP_DMUL || op->kind == OP_EV);
+	return crash_op_scans(op);
+}
+
+bool crash_op_scans(const struct crash_op *op)
+{
+	return op && op->kind != OP_APP && op->kind != OP_MUL;
 }

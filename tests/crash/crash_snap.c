@@ -1,6 +1,8 @@
 /* crash_snap.c - a snapshot of the pool after a writer was killed: the
  * raw bytes, what kvp_store_dump (a locked reader) returns, and every
- * record classified and self-checked (crash.h lists the record kinds). */
+ * record classified and self-checked (crash.h lists the record kinds),
+ * an empty-key record ("tombstone") by its value, which must be empty or
+ * the whole value of one of the records (naming its key and op). */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -59,41 +61,36 @@ static const char *check_fixed_note(const struct crash_rec *r, const char *want)
 	return strcmp(note, want) == 0 ? NULL : "value has the wrong note";
 }
 
-/* CRASH|session_open|s<seq>|<YYYYMMDDTHHMMSS.mmmZ>|<8 hex> with the
- * JSON value kvp_event_record made for it. */
-static const char *check_event(struct crash_rec *r)
+/* The time a key and a value of event op `seq` carry. */
+static void event_times(long seq, char want_key[40], char want_text[40])
 {
-	const char *rest, *service, *time_text;
+	time_t t = (time_t)(CRASH_EPOCH + seq / 1000);
+	long ms = seq % 1000;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(want_key, 40, "%Y%m%dT%H%M%S", &tm);
+	snprintf(want_key + 15, 40 - 15, ".%03ldZ", ms);
+	strftime(want_text, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(want_text + 19, 40 - 19, ".%03ldZ", ms);
+}
+
+/* The JSON value kvp_event_record made for event op `seq`. */
+static const char *check_event_value(const char *value, size_t len, long seq)
+{
+	const char *service, *time_text;
 	char want_key[40], want_text[40], svc[32];
 	json_t *root, *v;
 	json_error_t err;
-	struct tm tm;
-	time_t t;
-	long ms;
 	const char *why = NULL;
 
-	if (!parse_num(r->key, "CRASH|session_open|s", &r->seq, &rest) ||
-	    strlen(rest) != 1 + 20 + 1 + 8 || rest[0] != '|' || rest[21] != '|')
-		return "event key is malformed";
-	for (int i = 22; i < 30; i++)
-		if (!strchr("0123456789abcdef", rest[i]))
-			return "event key id is not 8 hex digits";
-	t = (time_t)(CRASH_EPOCH + r->seq / 1000);
-	ms = r->seq % 1000;
-	gmtime_r(&t, &tm);
-	strftime(want_key, sizeof(want_key), "%Y%m%dT%H%M%S", &tm);
-	snprintf(want_key + 15, sizeof(want_key) - 15, ".%03ldZ", ms);
-	strftime(want_text, sizeof(want_text), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(want_text + 19, sizeof(want_text) - 19, ".%03ldZ", ms);
-	if (memcmp(rest + 1, want_key, 20) != 0)
-		return "event key time does not match its seq";
-
-	root = json_loadb(r->value, r->value_len, 0, &err);
+	event_times(seq, want_key, want_text);
+	root = json_loadb(value, len, 0, &err);
 	if (!root || !json_is_object(root)) {
 		json_decref(root);
 		return "event value is not a JSON object";
 	}
-	snprintf(svc, sizeof(svc), "s%ld", r->seq);
+	snprintf(svc, sizeof(svc), "s%ld", seq);
 	service = json_string_value(json_object_get(root, "service"));
 	time_text = json_string_value(json_object_get(root, "time"));
 	v = json_object_get(root, "v");
@@ -115,11 +112,74 @@ static const char *check_event(struct crash_rec *r)
 	return why;
 }
 
+/* CRASH|session_open|s<seq>|<YYYYMMDDTHHMMSS.mmmZ>|<8 hex> with the
+ * JSON value kvp_event_record made for it. */
+static const char *check_event(struct crash_rec *r)
+{
+	char want_key[40], want_text[40];
+	const char *rest;
+
+	if (!parse_num(r->key, "CRASH|session_open|s", &r->seq, &rest) ||
+	    strlen(rest) != 1 + 20 + 1 + 8 || rest[0] != '|' || rest[21] != '|')
+		return "event key is malformed";
+	for (int i = 22; i < 30; i++)
+		if (!strchr("0123456789abcdef", rest[i]))
+			return "event key id is not 8 hex digits";
+	event_times(r->seq, want_key, want_text);
+	if (memcmp(rest + 1, want_key, 20) != 0)
+		return "event key time does not match its seq";
+	return check_event_value(r->value, r->value_len, r->seq);
+}
+
+/* An empty-key record: its value must be empty or the whole value of a
+ * record (whose key and op it names: r->owner, r->owner_cls, r->seq). */
+static const char *check_tombstone(struct crash_rec *r)
+{
+	struct crash_rec o = {.value = r->value, .value_len = r->value_len};
+	const char *hash, *svc, *why;
+	long seq;
+
+	r->cls = REC_TOMB;
+	r->owner_cls = REC_BAD;
+	if (r->value_len == 0)
+		return NULL;
+	if (r->value[0] == '{') {
+		svc = strstr(r->value, "\"service\":\"s");
+		if (!svc || sscanf(svc + 12, "%ld", &seq) != 1)
+			return "tombstone value is no event value";
+		why = check_event_value(r->value, r->value_len, seq);
+		if (why)
+			return why;
+		snprintf(r->owner, sizeof(r->owner), "CRASH|...");
+		r->owner_cls = REC_CRASH;
+		r->seq = seq;
+		return NULL;
+	}
+	hash = memchr(r->value, '#', r->value_len);
+	if (!hash || (size_t)(hash - r->value) >= sizeof(r->owner))
+		return "tombstone value is no record's value";
+	memcpy(r->owner, r->value, (size_t)(hash - r->value));
+	r->owner[hash - r->value] = '\0';
+	o.key = r->owner;
+	o.key_len = strlen(r->owner);
+	why = crash_rec_classify(&o);
+	if (why)
+		return why;
+	r->owner_cls = o.cls;
+	r->seq = o.seq;
+	return NULL;
+}
+
 const char *crash_rec_classify(struct crash_rec *r)
 {
 	const char *rest;
 	long seq, idx;
 
+	if (r->key_len == 0)
+		return check_tombstone(r);
+	if (r->value_len == 0)
+		return "a key with an empty value (a value rewrite that was "
+		       "cut, with only value[0] NUL?)";
 	if (parse_num(r->key, "FOREIGN|", &r->seq, &rest) && !*rest) {
 		r->cls = REC_FOREIGN;
 		return check_fixed_note(r, "foreign");
@@ -197,7 +257,11 @@ void crash_rec_describe(const struct crash_snap *snap, size_t slot, char *buf,
 		 "record %zu (file bytes %zu..%zu, pages %zu..%zu) key "
 		 "'%.60s' value '%.40s...': %s",
 		 slot, off, off + KVP_RECORD_SIZE - 1, off / 4096,
-		 (off + KVP_RECORD_SIZE - 1) / 4096, r->key, r->value, r->why);
+		 (off + KVP_RECORD_SIZE - 1) / 4096, r->key, r->value,
+		 r->why		      ? r->why
+		 : r->cls == REC_TOMB ? "an empty key, but not the page split "
+					"of a slot rewrite"
+				      : "whole");
 }
 
 size_t crash_snap_take(struct crash_snap *snap, const kvp_store *store,
@@ -237,13 +301,19 @@ size_t crash_snap_take(struct crash_snap *snap, const kvp_store *store,
 					    kr->value_len)),
 			  "dump's record %zu differs from the file", i);
 		r->why = crash_rec_classify(r);
-		if (!r->why && !live &&
+		/* A tombstone's bytes after its NULs are pieces of two
+		 * records: crash_slot.c explains them. */
+		if (!r->why && !live && r->cls != REC_TOMB &&
 		    memcmp(rec, snap->raw + i * KVP_RECORD_SIZE,
 			   KVP_RECORD_SIZE) != 0)
 			r->why = "bytes after a field's NUL are not NUL";
 		if (r->why) {
 			r->cls = REC_BAD;
 			snap->n_bad++;
+			continue;
+		}
+		if (r->cls == REC_TOMB) {
+			snap->n_tomb++;
 			continue;
 		}
 		snap->by_key[snap->n_keyed++] = r;

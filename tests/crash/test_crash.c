@@ -6,24 +6,27 @@
  * random 20 us .. 20 ms (seeded PRNG; meanwhile, in some rounds, a
  * locked reader dumps the pool again and again), kills it with SIGKILL
  * and checks the pool against the one before the round and the writer's
- * log (crash_check.c says exactly what must hold). Then either the test
- * appends one record itself - the next writer must cut the torn tail off
- * and drop nothing else - or it leaves the pool as it is for the next
- * round's writer to repair. When the writer's records pile up, the test
- * removes them with delete_multiple, which must also drop nothing else.
+ * log (crash_check.c says exactly what must hold: every record kept,
+ * possibly twice; at most the tombstone, backup copy and torn tail the
+ * killed op may leave). Then the test either appends one record itself -
+ * the next writer must cut the torn tail off and change nothing else,
+ * tombstones included - or writes as a scanning writer (a delete of an
+ * absent key), which must leave exactly the pool with its torn tail cut
+ * and every tombstone swap-removed; or it leaves the pool as it is for
+ * the next round's writer, whose first scanning op must drop the
+ * tombstones. When the writer's records pile up, the test removes them
+ * with delete_multiple, which must also drop nothing else.
  *
- * A record in the middle of the file that is not whole after a kill must
- * be the page split of the killed op's in-place pwrite (crash_mixed.c
- * proves whose bytes are on either side); it is reported on stderr as a
- * MIXED RECORD MID-FILE with round, op and offsets, counted, taken out,
- * and fails the test only with KVP_CRASH_STRICT=1. Any other is a
- * failure.
+ * Every record in the file must be whole or a tombstone: a record that
+ * is neither (a mixed record mid-file: the head of one record and the
+ * tail of another, split at a page boundary; a key with an empty value)
+ * fails the round, with crash_slot.c's reading of whose bytes are where.
  *
  * Environment: KVP_CRASH_ROUNDS (rounds of the mixed test, default 600;
  * the other two run half as many), KVP_CRASH_SEED (default 1),
  * KVP_CRASH_SLOW (scale the delays for a slow writer, e.g. under
- * valgrind), KVP_CRASH_STRICT (see above). The seed and a summary (torn tails,
- * duplicates, repairs, mixed records) go to stderr.
+ * valgrind). The seed and a summary (torn tails, tombstones, backups,
+ * duplicates, repairs) go to stderr.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -49,7 +52,9 @@ struct run {
 	int round;
 	/* summary */
 	size_t ops, inflight, torn, torn_left, torn_repaired, dups, readers,
-	    cleanups, test_repairs, mixed, watched, writer_repairs;
+	    cleanups, test_repairs, watched, writer_repairs;
+	size_t tombs, tombs_kept, tombs_by_writer, tombs_by_test, scans,
+	    backups;
 	size_t killed_in[OP_EV + 1], torn_in[OP_EV + 1];
 };
 
@@ -191,7 +196,7 @@ static bool cleanup_key(const struct crash_rec *r, int round)
 }
 
 /* delete_multiple of the writer's appended records and old T records:
- * exactly those go. */
+ * exactly those go, and the tombstones. */
 static void cleanup(struct run *run)
 {
 	struct crash_snap a, b;
@@ -201,7 +206,7 @@ static void cleanup(struct run *run)
 	take(run, &a, "before cleanup");
 	keys = calloc(a.count + 1, sizeof(*keys));
 	cr_assert_not_null(keys);
-	for (size_t i = 0; i < a.count; i++) {
+	for (size_t i = 0; i < a.n_keyed; i++) {
 		const struct crash_rec *r = a.by_key[i];
 		if (!cleanup_key(r, run->round))
 			continue;
@@ -215,9 +220,10 @@ static void cleanup(struct run *run)
 	cr_assert_eq(removed, expect);
 	take(run, &b, "after cleanup");
 	cr_assert_eq(b.torn, 0);
-	cr_assert_eq(b.count, a.count - expect);
+	cr_assert_eq(b.n_tomb, 0, "cleanup left %zu tombstones", b.n_tomb);
+	cr_assert_eq(b.count, a.count - expect - a.n_tomb);
 	/* Both sorted by key and seq: the survivors match one to one. */
-	for (size_t i = 0, j = 0; i < a.count; i++) {
+	for (size_t i = 0, j = 0; i < a.n_keyed; i++) {
 		if (cleanup_key(a.by_key[i], run->round))
 			continue;
 		cr_assert(strcmp(a.by_key[i]->key, b.by_key[j]->key) == 0 &&
@@ -232,51 +238,58 @@ static void cleanup(struct run *run)
 	run->cleanups++;
 }
 
-/* A record that is not whole after the kill: the known page-split of a
- * killed in-place write (reported, and fatal with KVP_CRASH_STRICT=1),
- * or a failure. */
+/* A record that is neither whole nor a tombstone after the kill: always
+ * a failure, described as precisely as crash_slot.c can. */
 static void report_bad(struct run *run, const struct crash_round *r,
 		       size_t slot)
 {
 	char why[1024];
 
-	if (!crash_explain_bad(r, slot, why, sizeof(why))) {
+	if (!crash_explain_bad(r, slot, why, sizeof(why)))
 		crash_rec_describe(r->after, slot, why, sizeof(why));
-		cr_assert_fail("round %d (%s): unexplained record that is not "
-			       "whole after the kill (in-flight op %ld): %s",
-			       run->round, run->mode,
-			       r->log->inflight ? r->log->inflight->seq : -1L,
-			       why);
-	}
-	fprintf(stderr, "crash: MIXED RECORD MID-FILE: %s\n", why);
-	run->mixed++;
-	cr_assert(!env_long("KVP_CRASH_STRICT", 0),
-		  "KVP_CRASH_STRICT: mixed record: %s", why);
+	cr_assert_fail("round %d (%s): a record that is not whole after the "
+		       "kill (in-flight op %ld): %s",
+		       run->round, run->mode,
+		       r->log->inflight ? r->log->inflight->seq : -1L, why);
 }
 
-/* Take the mixed records out (as an administrator would, with
- * kvp_store_load of every other record, in order), so that the next
- * round starts from whole records. */
-static void drop_bad(struct run *run, const struct crash_snap *a)
+/* The test as the next scanning writer: delete of an absent key. The
+ * pool must become exactly the killed writer's, its torn tail cut and
+ * every tombstone swap-removed as pool_file_drop_tombstones does; the
+ * duplicates stay (no op of their key ran). */
+static void scan_as_next_writer(struct run *run, const struct crash_snap *a)
 {
-	kvp_pair *pairs = calloc(a->count + 1, sizeof(*pairs));
-	struct crash_snap b;
-	size_t n = 0;
+	size_t n = a->count, len;
+	unsigned char *want = malloc(n * KVP_RECORD_SIZE + 1), *raw;
+	char key[32];
 
-	cr_assert_not_null(pairs);
-	for (size_t i = 0; i < a->count; i++)
-		if (a->recs[i].cls != REC_BAD)
-			pairs[n++] =
-			    (kvp_pair){a->recs[i].key, a->recs[i].key_len,
-				       a->recs[i].value, a->recs[i].value_len};
-	cr_assert_eq(kvp_store_load(run->pool.store, pairs, n), 0, "%s",
+	cr_assert_not_null(want);
+	memcpy(want, a->raw, n * KVP_RECORD_SIZE);
+	for (size_t i = 0; i < n;) {
+		if (want[i * KVP_RECORD_SIZE] != '\0') {
+			i++;
+			continue;
+		}
+		if (i != n - 1)
+			memcpy(want + i * KVP_RECORD_SIZE,
+			       want + (n - 1) * KVP_RECORD_SIZE,
+			       KVP_RECORD_SIZE);
+		n--;
+	}
+	snprintf(key, sizeof(key), "ABSENT|%d", run->round);
+	cr_assert_eq(kvp_store_delete(run->pool.store, key), 0, "%s",
 		     kvp_error_message());
-	take(run, &b, "after dropping mixed records");
-	cr_assert_eq(b.count, n);
-	for (size_t i = 0; i < n; i++)
-		cr_assert_str_eq(b.recs[i].key, pairs[i].key);
-	crash_snap_free(&b);
-	free(pairs);
+	raw = tu_read_file(run->pool.path, &len);
+	cr_assert(len == n * KVP_RECORD_SIZE && memcmp(raw, want, len) == 0,
+		  "round %d: a scanning writer on %zu records (%zu "
+		  "tombstones, %zu torn bytes) left %zu bytes that are not "
+		  "them with the tombstones swap-removed",
+		  run->round, a->count, a->n_tomb, a->torn, len);
+	free(raw);
+	free(want);
+	run->scans++;
+	run->tombs_by_test += a->n_tomb;
+	run->torn_repaired += a->torn > 0;
 }
 
 /* Let the writer run for a random 20 us .. 20 ms (log-uniform; 4 ms more
@@ -324,6 +337,7 @@ static void one_round(struct run *run, struct crash_snap *before)
 	struct crash_snap after;
 	struct crash_proc proc;
 	struct crash_log log;
+	unsigned long long dice;
 
 	unlink(log_path);
 	snprintf(seed, sizeof(seed), "%llu", next_rand(run) >> 1);
@@ -343,6 +357,10 @@ static void one_round(struct run *run, struct crash_snap *before)
 			report_bad(run, &r, i);
 	crash_check_round(&r);
 
+	run->tombs += r.tombstones;
+	run->tombs_kept += r.old_tombs;
+	run->tombs_by_writer += r.tombs_dropped;
+	run->backups += r.backups;
 	run->ops += log.completed;
 	run->inflight += log.inflight != NULL;
 	if (log.inflight) {
@@ -354,11 +372,12 @@ static void one_round(struct run *run, struct crash_snap *before)
 	 * (check_torn() fails on an old torn tail that is still there). */
 	run->writer_repairs += before->torn && log.completed;
 	run->dups += r.dup_records;
-	if (after.n_bad)
-		drop_bad(run, &after);
-	else if (after.torn && next_rand(run) % 2)
+	dice = next_rand(run) % 3;
+	if (after.torn && dice == 0)
 		run->torn_left++; /* the next round's writer repairs it */
-	else if (next_rand(run) % 2 || after.torn)
+	else if (dice == 1)
+		scan_as_next_writer(run, &after);
+	else if (dice == 2 || after.torn)
 		append_as_next_writer(run, &after);
 	if (after.count > CLEANUP_AT)
 		cleanup(run);
@@ -378,17 +397,21 @@ static void print_summary(const struct run *run, int rounds)
 		"%zu cleanups\n",
 		m, rounds, run->ops, run->inflight, run->watched, run->readers,
 		run->cleanups);
+	fprintf(
+	    stderr,
+	    "crash %s: %zu rounds left a torn tail: %zu cut by the test's "
+	    "append or scan, %zu left to the next round's writer (%zu rounds "
+	    "where a writer found one and cut it)\n",
+	    m, run->torn, run->torn_repaired, run->torn_left,
+	    run->writer_repairs);
 	fprintf(stderr,
-		"crash %s: %zu rounds left a torn tail: %zu cut by the test's "
-		"append, %zu left to the next round's writer (%zu rounds "
-		"where a writer found one and cut it)\n",
-		m, run->torn, run->torn_repaired, run->torn_left,
-		run->writer_repairs);
-	fprintf(stderr,
-		"crash %s: %zu second copies of records left by killed "
-		"swap-removes; %zu MIXED RECORDS MID-FILE (torn in-place "
-		"writes)\n",
-		m, run->dups, run->mixed);
+		"crash %s: left by kills: %zu tombstones (slots being "
+		"rewritten), %zu insert backups, %zu second copies of moved "
+		"records; %zu tombstones seen again by the next round, %zu "
+		"dropped by the writer's scanning ops, %zu by the test's %zu "
+		"scans\n",
+		m, run->tombs, run->backups, run->dups, run->tombs_kept,
+		run->tombs_by_writer, run->tombs_by_test, run->scans);
 	fprintf(stderr, "crash %s: kills inside each op (torn tails):", m);
 	for (int k = 0; k <= OP_EV; k++)
 		fprintf(stderr, " %s %zu (%zu)", crash_op_name((enum op_kind)k),

@@ -17,7 +17,9 @@
  * delete_multiple (of the first records' keys, on fresh copies) remove
  * every record of those keys and nothing else; kvp_event_record
  * with a small max_records leaves at most that many of our records,
- * the new one among them, and everything else as it was.
+ * the new one among them, and everything else as it was - except
+ * empty-key records, which only an interrupted commit makes and which
+ * every one of these scanning writers must remove.
  */
 #include <errno.h>
 #include <jansson.h>

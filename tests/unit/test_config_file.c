@@ -48,6 +48,57 @@ Test(config_file, unreadable_file_is_an_io_error)
 	tc_conf_remove(&c);
 }
 
+/* The file steers where a root process writes: one that group, others
+ * or another user could change is refused, as sshd's StrictModes does. */
+static void assert_insecure(const struct tc_conf *c, const char *what)
+{
+	kvp_settings s, defaults;
+	bool found = false;
+
+	kvp_settings_defaults(&defaults);
+	cr_assert_eq(kvp_config_load(c->path, NULL, &s, &found),
+		     KVP_ERR_CONFIG, "%s: %s", what, kvp_error_message());
+	cr_assert_str_eq(kvp_error_last()->path, c->path);
+	cr_assert(strstr(kvp_error_message(), "insecure file"), "%s: %s", what,
+		  kvp_error_message());
+	tc_assert_settings_eq(&s, &defaults);
+	cr_assert_eq(kvp_config_check(c->path), KVP_ERR_CONFIG, "%s", what);
+}
+
+Test(config_file, writable_by_others_is_refused)
+{
+	struct tc_conf c;
+	kvp_settings s;
+
+	tc_conf_write(&c, "pool_dir = \"/etc\";\n");
+	cr_assert_eq(chmod(c.path, 0646), 0);
+	assert_insecure(&c, "mode 0646");
+	cr_assert(strstr(kvp_error_message(), "mode 0646"), "%s",
+		  kvp_error_message());
+	cr_assert_eq(chmod(c.path, 0620), 0);
+	assert_insecure(&c, "mode 0620");
+	cr_assert_eq(chmod(c.path, 0644), 0); /* readable by all is fine */
+	cr_assert_eq(kvp_config_load(c.path, NULL, &s, NULL), 0, "%s",
+		     kvp_error_message());
+	cr_assert_str_eq(s.pool_dir, "/etc");
+	tc_conf_remove(&c);
+}
+
+Test(config_file, owned_by_another_user_is_refused)
+{
+	struct tc_conf c;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to chown");
+	tc_conf_write(&c, "pool = \"guest\";\n");
+	cr_assert_eq(chown(c.path, 65534, 65534), 0);
+	cr_assert_eq(chmod(c.path, 0600), 0);
+	assert_insecure(&c, "owned by nobody");
+	cr_assert(strstr(kvp_error_message(), "uid 65534"), "%s",
+		  kvp_error_message());
+	tc_conf_remove(&c);
+}
+
 Test(config_file, directory_is_an_io_error)
 {
 	char *dir = tu_mkdtemp();

@@ -15,6 +15,13 @@
  * key without NUL, a value without NUL and the mode's size limits; reads
  * accept any bytes and apply no limit. The _n variants take explicit
  * lengths (so a key holding a NUL can be passed and rejected).
+ *
+ * Crashes: a writer killed at any point leaves every record it found
+ * (possibly twice), at most one torn record at the end, and possibly
+ * records with an empty key where it was rewriting a slot. The next
+ * writer cuts the torn record; every writer that scans the pool (insert,
+ * delete, delete_multiple, pam_kvp's bounded write) removes empty-key
+ * records first, since no KVP writer makes one.
  */
 #ifndef KVP_STORE_H
 #define KVP_STORE_H
@@ -159,7 +166,9 @@ KVP_EXTERN int kvp_store_load(const kvp_store *store, const kvp_pair *pairs,
 		   size_t count);
 
 /* JSON text of a list, made with jansson; bytes that are not UTF-8 become
- * U+FFFD and control characters are escaped. KVP_JSON_OBJECT gives
+ * U+FFFD and C0 control characters are escaped (C1 controls, DEL and
+ * bidi marks are valid JSON text and pass through: a terminal front end
+ * must escape them itself, as kvpctl does). KVP_JSON_OBJECT gives
  * {"key":"value",...} (a later duplicate key wins), otherwise an array of
  * {"key":..,"value":..} in list order. Returns a NUL-terminated string the
  * caller frees with free(), or NULL when out of memory. */
