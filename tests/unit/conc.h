@@ -8,10 +8,15 @@
 #ifndef KVP_TEST_CONC_H
 #define KVP_TEST_CONC_H
 
+#include <stddef.h>
+
 enum conc_runner {
 	CONC_THREADS,
 	CONC_PROCS,
 };
+
+/* Each scenario returns the number of records it found whole and as
+ * expected in the file at the end. */
 
 /* Suite init/fini: a fresh pool directory and shared worker state; fini
  * also kills and reaps any worker left by a failed assertion. */
@@ -19,14 +24,14 @@ void conc_setup(void);
 void conc_teardown(void);
 
 /* 4 writers insert distinct keys (and update some) while 4 readers read. */
-void conc_readers_writers(enum conc_runner how);
+size_t conc_readers_writers(enum conc_runner how);
 /* 8 writers insert distinct keys, each reading its own back. */
-void conc_writers_distinct(enum conc_runner how);
+size_t conc_writers_distinct(enum conc_runner how);
 /* 8 writers insert the same keys, round after round. */
-void conc_writers_shared(enum conc_runner how);
+size_t conc_writers_shared(enum conc_runner how);
 /* 8 writers append single records and batches. */
-void conc_append_only(enum conc_runner how);
+size_t conc_append_only(enum conc_runner how);
 /* 8 workers insert, append and delete keys of their own. */
-void conc_mixed(enum conc_runner how);
+size_t conc_mixed(enum conc_runner how);
 
 #endif

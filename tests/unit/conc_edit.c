@@ -84,8 +84,9 @@ static int ap_worker(int id)
 	return 0;
 }
 
-void conc_append_only(enum conc_runner how)
+size_t conc_append_only(enum conc_runner how)
 {
+	size_t checked;
 	struct raw_pool p;
 	char key[32];
 	size_t at, first = 0;
@@ -107,7 +108,9 @@ void conc_append_only(enum conc_runner how)
 					     key);
 		}
 	}
+	checked = p.count;
 	raw_pool_free(&p);
+	return checked;
 }
 
 /* --- insert, append and delete ------------------------------------------ */
@@ -218,8 +221,9 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-void conc_mixed(enum conc_runner how)
+size_t conc_mixed(enum conc_runner how)
 {
+	size_t checked;
 	struct raw_pool p;
 	size_t total = 0;
 
@@ -256,5 +260,7 @@ void conc_mixed(enum conc_runner how)
 	}
 	cr_assert_eq(p.count, total, "%zu records, expected %zu", p.count,
 		     total);
+	checked = p.count;
 	raw_pool_free(&p);
+	return checked;
 }

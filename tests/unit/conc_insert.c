@@ -165,8 +165,9 @@ static int rw_worker(int id)
 	return id < RW_WRITERS ? rw_writer(id) : rw_reader(id);
 }
 
-void conc_readers_writers(enum conc_runner how)
+size_t conc_readers_writers(enum conc_runner how)
 {
+	size_t checked;
 	struct raw_pool p;
 	char key[32], note[32];
 	size_t at;
@@ -183,7 +184,9 @@ void conc_readers_writers(enum conc_runner how)
 			cr_assert_str_eq(p.recs[at].note, note, "%s", key);
 		}
 	}
+	checked = p.count;
 	raw_pool_free(&p);
+	return checked;
 }
 
 /* --- writers inserting distinct keys ------------------------------------ */
@@ -203,8 +206,9 @@ static int wd_worker(int id)
 	return 0;
 }
 
-void conc_writers_distinct(enum conc_runner how)
+size_t conc_writers_distinct(enum conc_runner how)
 {
+	size_t checked;
 	struct raw_pool p;
 	char key[32], note[32];
 	size_t at;
@@ -221,7 +225,9 @@ void conc_writers_distinct(enum conc_runner how)
 			cr_assert_str_eq(p.recs[at].note, note, "%s", key);
 		}
 	}
+	checked = p.count;
 	raw_pool_free(&p);
+	return checked;
 }
 
 /* --- writers inserting the same keys ------------------------------------ */
@@ -281,8 +287,9 @@ static int ws_worker(int id)
 	return 0;
 }
 
-void conc_writers_shared(enum conc_runner how)
+size_t conc_writers_shared(enum conc_runner how)
 {
+	size_t checked;
 	struct raw_pool p;
 	char key[32];
 	size_t at;
@@ -305,5 +312,7 @@ void conc_writers_shared(enum conc_runner how)
 		cr_assert_eq(round, WS_ROUNDS - 1, "%s: note %s", key,
 			     p.recs[at].note);
 	}
+	checked = p.count;
 	raw_pool_free(&p);
+	return checked;
 }

@@ -11,25 +11,30 @@ TestSuite(concurrency_procs, .init = conc_setup, .fini = conc_teardown,
 
 Test(concurrency_procs, readers_writers)
 {
-	conc_readers_writers(CONC_PROCS);
+	cr_assert_gt(conc_readers_writers(CONC_PROCS), 0,
+		     "the scenario checked no record");
 }
 
 Test(concurrency_procs, writers_distinct_keys)
 {
-	conc_writers_distinct(CONC_PROCS);
+	cr_assert_gt(conc_writers_distinct(CONC_PROCS), 0,
+		     "the scenario checked no record");
 }
 
 Test(concurrency_procs, writers_shared_keys)
 {
-	conc_writers_shared(CONC_PROCS);
+	cr_assert_gt(conc_writers_shared(CONC_PROCS), 0,
+		     "the scenario checked no record");
 }
 
 Test(concurrency_procs, append_only)
 {
-	conc_append_only(CONC_PROCS);
+	cr_assert_gt(conc_append_only(CONC_PROCS), 0,
+		     "the scenario checked no record");
 }
 
 Test(concurrency_procs, mixed_insert_append_delete)
 {
-	conc_mixed(CONC_PROCS);
+	cr_assert_gt(conc_mixed(CONC_PROCS), 0,
+		     "the scenario checked no record");
 }

@@ -12,25 +12,30 @@ TestSuite(concurrency_threads, .init = conc_setup, .fini = conc_teardown,
 
 Test(concurrency_threads, readers_writers)
 {
-	conc_readers_writers(CONC_THREADS);
+	cr_assert_gt(conc_readers_writers(CONC_THREADS), 0,
+		     "the scenario checked no record");
 }
 
 Test(concurrency_threads, writers_distinct_keys)
 {
-	conc_writers_distinct(CONC_THREADS);
+	cr_assert_gt(conc_writers_distinct(CONC_THREADS), 0,
+		     "the scenario checked no record");
 }
 
 Test(concurrency_threads, writers_shared_keys)
 {
-	conc_writers_shared(CONC_THREADS);
+	cr_assert_gt(conc_writers_shared(CONC_THREADS), 0,
+		     "the scenario checked no record");
 }
 
 Test(concurrency_threads, append_only)
 {
-	conc_append_only(CONC_THREADS);
+	cr_assert_gt(conc_append_only(CONC_THREADS), 0,
+		     "the scenario checked no record");
 }
 
 Test(concurrency_threads, mixed_insert_append_delete)
 {
-	conc_mixed(CONC_THREADS);
+	cr_assert_gt(conc_mixed(CONC_THREADS), 0,
+		     "the scenario checked no record");
 }
