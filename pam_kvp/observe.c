@@ -68,13 +68,12 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 	kvp_event ev = {.pid = getpid(), .uid = -1};
 	char err[ERR_SIZE], scratch[ERR_SIZE], session[KVP_UUID_SIZE];
 	int done_rc = PAM_IGNORE;
-
 	int bad_args = options_parse(&o, argc, argv, err, sizeof(err));
 
 	ev.type = event_type(stack, o.auth_fail);
+	/* After event=auth_fail the failure stands, as with pam_faillock. */
 	if (ev.type == KVP_EVENT_AUTH_FAIL)
-		done_rc =
-		    PAM_AUTH_ERR; /* the failure stands, as pam_faillock */
+		done_rc = PAM_AUTH_ERR;
 
 	/* The id exists from the open on, even if only the close is
 	 * recorded, so both ends of a session always carry the same one. */
