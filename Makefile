@@ -11,6 +11,17 @@
 #                     see the packaging section at the end
 
 BUILD ?= build
+
+# Quiet build lines ("  CC core/src/pool/lock.c"); make V=1 shows the full
+# commands.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+quiet =
+else
+Q := @
+quiet = @printf '  %-4s %s\n' '$(1)' '$(2)'
+endif
 CC ?= cc
 SANITIZE ?=
 
@@ -38,7 +49,7 @@ CORE_LIBS := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null)
 LIB_SONAME := libkvpcore.so.1
 LIB_REAL := $(BUILD)/libkvpcore.so.1.0.0
 LIB_LINKS := $(BUILD)/$(LIB_SONAME) $(BUILD)/libkvpcore.so
-LIB_SRC := $(wildcard core/src/*.c)
+LIB_SRC := $(wildcard core/src/*/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 
 # --- kvpctl ----------------------------------------------------------------
@@ -100,59 +111,73 @@ test-deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/core/src/%.o: core/src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Icore/src -fvisibility=hidden -MMD -MP -c $< -o $@
 
 $(LIB_REAL): $(LIB_OBJ) core/libkvpcore.map
-	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
 		-Wl,--version-script=core/libkvpcore.map $(ALL_LDFLAGS) \
 		-o $@ $(LIB_OBJ) $(CORE_LIBS)
 
 $(BUILD)/$(LIB_SONAME) $(BUILD)/libkvpcore.so: $(LIB_REAL)
-	ln -sf $(notdir $(LIB_REAL)) $@
+	$(call quiet,LN,$@)
+	$(Q)ln -sf $(notdir $(LIB_REAL)) $@
 
 $(KVPCTL): $(KVPCTL_OBJ) $(LIB_LINKS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(KVPCTL_OBJ) -L$(BUILD) -lkvpcore \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(KVPCTL_OBJ) -L$(BUILD) -lkvpcore \
 		$(KVPCTL_LIBS)
 
 $(BUILD)/pam_kvp/%.o: pam_kvp/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
 
 # Only pam_sm_* leave the module (version script); --no-undefined catches
 # a missing library at build time rather than at a login.
 $(PAM_MODULE): $(PAM_OBJ) pam_kvp/pam_kvp.map $(LIB_LINKS)
-	$(CC) -shared -Wl,--version-script=pam_kvp/pam_kvp.map \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) -shared -Wl,--version-script=pam_kvp/pam_kvp.map \
 		-Wl,--no-undefined $(ALL_LDFLAGS) -o $@ $(PAM_OBJ) \
 		-L$(BUILD) -lkvpcore -lpam
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)
+	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(UNIT_TEST): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_LINKS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
 		$(CORE_LIBS) -lcriterion -lpthread
 
 $(E2E_TEST): $(E2E_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_LINKS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
 		$(CORE_LIBS) -lcriterion
 
 $(BUILD)/tests/%: $(BUILD)/tests/helpers/%.o $(LIB_LINKS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore
 
 $(BENCH): $(BUILD)/bench/store_bench.o $(LIB_LINKS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore
 
 $(PAM_BENCH): $(BUILD)/bench/pam_bench.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpam
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpam
 
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # --- running the tests -----------------------------------------------------
 check: test-deps
@@ -194,6 +219,18 @@ bench: all $(BENCH) $(PAM_BENCH)
 
 clean:
 	rm -rf build build-asan build-clang
+
+# The checked-in .clang-format over every C file of ours; CI fails on drift.
+FORMAT_SRC = $(shell find core pam_kvp tests bench -name '*.[ch]' | sort)
+.PHONY: format format-check
+format:
+	@sh .ci/install-deps format
+	@clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@sh .ci/install-deps format
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && \
+		echo "format-check: $(words $(FORMAT_SRC)) files match .clang-format"
 
 # === install, man pages, Debian packages ===================================
 #   make man            man/*.scd -> $(BUILD)/man/*.{3,5,8} (scdoc)
@@ -245,7 +282,8 @@ build-man: $(MAN_PAGES)
 
 $(BUILD)/man/%: man/%.scd
 	@mkdir -p $(dir $@)
-	sed 's/@VERSION@/$(VERSION)/g' $< | \
+	$(call quiet,MAN,$@)
+	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< | \
 		SOURCE_DATE_EPOCH=$(MAN_EPOCH) scdoc >$@.tmp
 	mv $@.tmp $@
 

@@ -72,9 +72,10 @@ static double time_open(const char *service, int runs, double *p99)
 		double t0;
 		int r;
 
-		if (pam_start_confdir(service, "nobody", &conv, services, &ph) !=
-		    PAM_SUCCESS) {
-			fprintf(stderr, "pam_start_confdir %s failed\n", service);
+		if (pam_start_confdir(service, "nobody", &conv, services,
+				      &ph) != PAM_SUCCESS) {
+			fprintf(stderr, "pam_start_confdir %s failed\n",
+				service);
 			exit(1);
 		}
 		pam_set_item(ph, PAM_RHOST, "203.0.113.7");
@@ -109,8 +110,7 @@ static void run(const char *label, const char *service, int runs)
 	       p99_permit, kvp, p99_kvp, kvp - permit);
 }
 
-static void write_stack(const char *name, const char *module,
-			const char *conf)
+static void write_stack(const char *name, const char *module, const char *conf)
 {
 	char text[1024], file[64];
 
@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 	double ignored;
 
 	if (argc < 2 || runs < 100 || runs > 1000) {
-		fprintf(stderr, "usage: pam_bench MODULE_PATH [RUNS 100-1000]\n");
+		fprintf(stderr,
+			"usage: pam_bench MODULE_PATH [RUNS 100-1000]\n");
 		return 2;
 	}
 	security_dir = getenv("PAM_SECURITY_DIR");

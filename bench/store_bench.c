@@ -13,7 +13,7 @@
 #include "kvp/kvp.h"
 
 #define POOL_RECORDS 1000
-#define RUNS 2000
+#define RUNS	     2000
 
 static void die(const char *what)
 {
@@ -51,11 +51,19 @@ static void fill(kvp_store *s)
 		die("load");
 }
 
-enum op { OP_APPEND, OP_INSERT_NEW, OP_INSERT_EXISTING, OP_READ, OP_DELETE,
-	  OP_ENTRIES, OP_LEN, OP_COUNT };
+enum op {
+	OP_APPEND,
+	OP_INSERT_NEW,
+	OP_INSERT_EXISTING,
+	OP_READ,
+	OP_DELETE,
+	OP_ENTRIES,
+	OP_LEN,
+	OP_COUNT
+};
 static const char *const op_names[OP_COUNT] = {
-	"append", "insert-new", "insert-existing", "read", "delete",
-	"entries", "len",
+    "append",  "insert-new", "insert-existing", "read", "delete",
+    "entries", "len",
 };
 
 /* One operation against a 1000-record pool (append on an empty one). */
@@ -97,8 +105,7 @@ static void run_op(kvp_store *s, enum op op, int i)
 		if (kvp_store_len(s, &n) < 0)
 			die("len");
 		break;
-	case OP_COUNT:
-		break;
+	case OP_COUNT: break;
 	}
 }
 
@@ -143,7 +150,8 @@ static int strace_one(kvp_store *s, const char *name)
 		if (op != OP_APPEND)
 			fill(s);
 		else if (kvp_store_append(s, "seed", "v") < 0)
-			die("append"); /* measure an append to an existing file */
+			die("append"); /* measure an append to an existing file
+					*/
 		/* Markers the script looks for in the strace log. */
 		access("/kvp-bench-start", F_OK);
 		run_op(s, (enum op)op, 0);

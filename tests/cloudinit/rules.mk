@@ -24,5 +24,6 @@ override EXTRA_ENV += KVP_CLOUDINIT_ROUNDS=50
 endif
 
 $(CLOUDINIT_TEST): $(CLOUDINIT_OBJ) $(TEST_COMMON_OBJ) $(LIB_LINKS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
 		$(CORE_LIBS) -lcriterion -lpthread

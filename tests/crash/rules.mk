@@ -27,7 +27,8 @@ endif
 
 $(CRASH_TEST): $(CRASH_OBJ) $(TEST_COMMON_OBJ) $(LIB_LINKS) | \
 		$(BUILD)/tests/kvp_writer $(BUILD)/tests/kvp_oneop $(CRASH_SHIM)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
 		$(CORE_LIBS) -lcriterion
 
 # Preloaded into the helper only: no libkvpcore, and no sanitizer (an ASan
@@ -35,5 +36,6 @@ $(CRASH_TEST): $(CRASH_OBJ) $(TEST_COMMON_OBJ) $(LIB_LINKS) | \
 CRASH_NO_SAN = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(1))
 $(CRASH_SHIM): tests/crash/fault_shim.c
 	@mkdir -p $(dir $@)
-	$(CC) $(call CRASH_NO_SAN,$(TEST_CFLAGS)) -shared -MMD -MP -MF $@.d \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(call CRASH_NO_SAN,$(TEST_CFLAGS)) -shared -MMD -MP -MF $@.d \
 		$(call CRASH_NO_SAN,$(ALL_LDFLAGS)) -o $@ $< -ldl

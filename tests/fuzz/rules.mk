@@ -28,7 +28,8 @@ $(BUILD)/tests/fuzz/test_fuzz_regressions.o: \
 	TEST_CFLAGS += -DKVP_SRCDIR='"$(CURDIR)"'
 
 $(FUZZ_REG_TEST): $(FUZZ_REG_OBJ) $(LIB_LINKS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
 		$(CORE_LIBS) -lcriterion
 
 # --- the libFuzzer targets ---------------------------------------------------

@@ -18,7 +18,8 @@ TEST_DEPS_GROUPS += interop
 
 $(INTEROP_TEST): $(INTEROP_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) \
 		$(LIB_LINKS) | $(INTEROP_SHIM)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
 		$(CORE_LIBS) -lcriterion -lpthread
 
 # Loaded into the daemon only: no libkvpcore, and no sanitizer (an ASan
@@ -26,5 +27,6 @@ $(INTEROP_TEST): $(INTEROP_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) \
 NO_SAN = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(1))
 $(INTEROP_SHIM): tests/interop/hv_shim.c
 	@mkdir -p $(dir $@)
-	$(CC) $(call NO_SAN,$(TEST_CFLAGS)) -shared -MMD -MP -MF $@.d \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(call NO_SAN,$(TEST_CFLAGS)) -shared -MMD -MP -MF $@.d \
 		$(call NO_SAN,$(ALL_LDFLAGS)) -o $@ $< -ldl

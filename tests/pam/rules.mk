@@ -27,11 +27,13 @@ TEST_DEPS_GROUPS += pam
 
 $(PAM_TEST_BIN): $(PAM_SUITE_SRC:%.c=$(BUILD)/%.o) $(PAM_HARNESS_OBJ) \
 		$(TEST_COMMON_OBJ) $(LIB_LINKS) | $(PAM_MODULE)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_TEST_LIBS)
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_TEST_LIBS)
 
 $(PAM_TEST): tests/pam/run_pam_tests.sh $(PAM_TEST_BIN)
 	install -m 0755 $< $@
 
 $(PAM_CONFDIR_TEST): $(PAM_CONFDIR_SRC:%.c=$(BUILD)/%.o) $(PAM_HARNESS_OBJ) \
 		$(TEST_COMMON_OBJ) $(LIB_LINKS) | $(PAM_MODULE)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_TEST_LIBS)
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(PAM_TEST_LIBS)

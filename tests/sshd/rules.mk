@@ -19,5 +19,6 @@ TEST_DEPS_GROUPS += sshd
 
 $(SSHD_TEST): $(SSHD_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) \
 		$(LIB_LINKS) | $(PAM_MODULE)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
 		$(CORE_LIBS) -lcriterion

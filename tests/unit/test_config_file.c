@@ -56,8 +56,8 @@ static void assert_insecure(const struct tc_conf *c, const char *what)
 	bool found = false;
 
 	kvp_settings_defaults(&defaults);
-	cr_assert_eq(kvp_config_load(c->path, NULL, &s, &found),
-		     KVP_ERR_CONFIG, "%s: %s", what, kvp_error_message());
+	cr_assert_eq(kvp_config_load(c->path, NULL, &s, &found), KVP_ERR_CONFIG,
+		     "%s: %s", what, kvp_error_message());
 	cr_assert_str_eq(kvp_error_last()->path, c->path);
 	cr_assert(strstr(kvp_error_message(), "insecure file"), "%s: %s", what,
 		  kvp_error_message());

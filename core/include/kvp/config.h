@@ -21,23 +21,23 @@
 extern "C" {
 #endif
 
-#define KVP_CONFIG_DEFAULT_PATH "/etc/security/pam_kvp.conf"
-#define KVP_DEFAULT_KEY_PREFIX "PAM_KVP"
-#define KVP_DEFAULT_HASH_KEY_FILE "/etc/security/pam_kvp.key"
-#define KVP_DEFAULT_MAX_RECORDS 512
+#define KVP_CONFIG_DEFAULT_PATH		   "/etc/security/pam_kvp.conf"
+#define KVP_DEFAULT_KEY_PREFIX		   "PAM_KVP"
+#define KVP_DEFAULT_HASH_KEY_FILE	   "/etc/security/pam_kvp.key"
+#define KVP_DEFAULT_MAX_RECORDS		   512
 #define KVP_DEFAULT_MODULE_LOCK_TIMEOUT_MS 200
-#define KVP_MAX_LOCK_TIMEOUT_MS 60000
-#define KVP_KEY_PREFIX_MAX 32
-#define KVP_CONFIG_PATH_MAX 4096
+#define KVP_MAX_LOCK_TIMEOUT_MS		   60000
+#define KVP_KEY_PREFIX_MAX		   32
+#define KVP_CONFIG_PATH_MAX		   4096
 
 /* What pam_kvp records. Names as in the key and the "event" field. */
 typedef enum kvp_event_type {
-	KVP_EVENT_AUTH = 0,      /* "auth": the auth stack succeeded */
-	KVP_EVENT_AUTH_FAIL,     /* "auth_fail": the auth stack failed */
-	KVP_EVENT_ACCOUNT,       /* "account": pam_sm_acct_mgmt */
-	KVP_EVENT_SESSION_OPEN,  /* "session_open" */
+	KVP_EVENT_AUTH = 0,	 /* "auth": the auth stack succeeded */
+	KVP_EVENT_AUTH_FAIL,	 /* "auth_fail": the auth stack failed */
+	KVP_EVENT_ACCOUNT,	 /* "account": pam_sm_acct_mgmt */
+	KVP_EVENT_SESSION_OPEN,	 /* "session_open" */
 	KVP_EVENT_SESSION_CLOSE, /* "session_close" (with duration) */
-	KVP_EVENT_PASSWORD,      /* "password": pam_sm_chauthtok */
+	KVP_EVENT_PASSWORD,	 /* "password": pam_sm_chauthtok */
 	KVP_EVENT_COUNT
 } kvp_event_type;
 
@@ -53,8 +53,8 @@ typedef enum kvp_field {
 
 typedef enum kvp_field_policy {
 	KVP_FIELD_PLAIN = 0, /* as given (bounded, escaped) */
-	KVP_FIELD_HASH,      /* keyed digest: see kvp/event.h */
-	KVP_FIELD_OMIT,      /* not recorded at all */
+	KVP_FIELD_HASH,	     /* keyed digest: see kvp/event.h */
+	KVP_FIELD_OMIT,	     /* not recorded at all */
 } kvp_field_policy;
 
 typedef enum kvp_write_mode {
@@ -64,26 +64,26 @@ typedef enum kvp_write_mode {
 
 typedef enum kvp_on_error {
 	KVP_ON_ERROR_IGNORE = 0, /* PAM_IGNORE and one syslog line */
-	KVP_ON_ERROR_FAIL,       /* deny the PAM call */
+	KVP_ON_ERROR_FAIL,	 /* deny the PAM call */
 } kvp_on_error;
 
 /* Everything a pam_kvp.conf can set, after defaults, the file, the
  * service's override and the module arguments have been applied. A plain
  * value type: copy it freely. */
 typedef struct kvp_settings {
-	kvp_pool pool;                      /* "pool", default guest */
-	kvp_mode mode;                      /* "mode", default safe */
-	char pool_dir[KVP_CONFIG_PATH_MAX]; /* "pool_dir", absolute */
+	kvp_pool pool;				 /* "pool", default guest */
+	kvp_mode mode;				 /* "mode", default safe */
+	char pool_dir[KVP_CONFIG_PATH_MAX];	 /* "pool_dir", absolute */
 	char key_prefix[KVP_KEY_PREFIX_MAX + 1]; /* [A-Za-z0-9_.-]+ */
-	kvp_write_mode write;               /* "write", default append */
-	unsigned int events;                /* bit (1u << kvp_event_type) */
+	kvp_write_mode write;			 /* "write", default append */
+	unsigned int events; /* bit (1u << kvp_event_type) */
 	kvp_field_policy fields[KVP_FIELD_COUNT]; /* default all plain */
-	unsigned int max_records;           /* 1..1024, default 512 */
-	unsigned int lock_timeout_ms;       /* 0..60000, default 200 */
-	bool clear_if_stale;                /* default true */
-	kvp_on_error on_error;              /* default ignore */
-	char hash_key_file[KVP_CONFIG_PATH_MAX]; /* secret for "hash" */
-	bool debug;                         /* module argument "debug" */
+	unsigned int max_records;		  /* 1..1024, default 512 */
+	unsigned int lock_timeout_ms;		  /* 0..60000, default 200 */
+	bool clear_if_stale;			  /* default true */
+	kvp_on_error on_error;			  /* default ignore */
+	char hash_key_file[KVP_CONFIG_PATH_MAX];  /* secret for "hash" */
+	bool debug;				  /* module argument "debug" */
 } kvp_settings;
 
 /* Fill `out` with the documented defaults (events: auth_fail,
@@ -111,8 +111,7 @@ KVP_EXTERN int kvp_settings_apply_arg(kvp_settings *s, const char *arg);
 /* Names: "auth_fail", "rhost", "hash", "append", "ignore" (static), and
  * their parsers (0, or KVP_ERR_INVALID_ARG). */
 KVP_EXTERN const char *kvp_event_type_name(kvp_event_type type);
-KVP_EXTERN int kvp_event_type_from_name(const char *name,
-					kvp_event_type *out);
+KVP_EXTERN int kvp_event_type_from_name(const char *name, kvp_event_type *out);
 KVP_EXTERN const char *kvp_field_name(kvp_field field);
 KVP_EXTERN const char *kvp_field_policy_name(kvp_field_policy policy);
 KVP_EXTERN const char *kvp_write_mode_name(kvp_write_mode mode);

@@ -39,20 +39,20 @@ extern "C" {
  * left out) or hold any bytes; nothing is kept after the call. */
 typedef struct kvp_event {
 	kvp_event_type type;
-	struct timespec time;  /* CLOCK_REALTIME; {0,0}: now */
-	const char *service;   /* PAM_SERVICE */
-	const char *user;      /* PAM_USER */
-	const char *ruser;     /* PAM_RUSER */
-	const char *rhost;     /* PAM_RHOST */
-	const char *tty;       /* PAM_TTY */
-	long long pid;         /* <0: left out */
-	long long uid;         /* <0: left out */
-	const char *session;   /* session id (kvp_uuid), or NULL */
-	const char *result;    /* "success" or the PAM error's name */
+	struct timespec time; /* CLOCK_REALTIME; {0,0}: now */
+	const char *service;  /* PAM_SERVICE */
+	const char *user;     /* PAM_USER */
+	const char *ruser;    /* PAM_RUSER */
+	const char *rhost;    /* PAM_RHOST */
+	const char *tty;      /* PAM_TTY */
+	long long pid;	      /* <0: left out */
+	long long uid;	      /* <0: left out */
+	const char *session;  /* session id (kvp_uuid), or NULL */
+	const char *result;   /* "success" or the PAM error's name */
 	bool has_duration;
-	double duration_s;     /* session_close: seconds since the open */
-	const char *host;      /* NULL: gethostname() */
-	const char *boot_id;   /* NULL: /proc/sys/kernel/random/boot_id */
+	double duration_s;   /* session_close: seconds since the open */
+	const char *host;    /* NULL: gethostname() */
+	const char *boot_id; /* NULL: /proc/sys/kernel/random/boot_id */
 } kvp_event;
 
 /* Key and value of `ev` under `s`, NUL-terminated into the caller's

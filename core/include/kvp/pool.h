@@ -15,18 +15,18 @@
 extern "C" {
 #endif
 
-#define KVP_KEY_FIELD_SIZE 512
-#define KVP_VALUE_FIELD_SIZE 2048
-#define KVP_RECORD_SIZE (KVP_KEY_FIELD_SIZE + KVP_VALUE_FIELD_SIZE)
-#define KVP_SAFE_MAX_KEY_SIZE 254
+#define KVP_KEY_FIELD_SIZE	512
+#define KVP_VALUE_FIELD_SIZE	2048
+#define KVP_RECORD_SIZE		(KVP_KEY_FIELD_SIZE + KVP_VALUE_FIELD_SIZE)
+#define KVP_SAFE_MAX_KEY_SIZE	254
 #define KVP_SAFE_MAX_VALUE_SIZE 1022
-#define KVP_MAX_UNIQUE_KEYS 1024
-#define KVP_DEFAULT_DIR "/var/lib/hyperv"
+#define KVP_MAX_UNIQUE_KEYS	1024
+#define KVP_DEFAULT_DIR		"/var/lib/hyperv"
 
 typedef enum kvp_pool {
-	KVP_POOL_EXTERNAL = 0,      /* .kvp_pool_0: host to guest */
-	KVP_POOL_GUEST = 1,         /* .kvp_pool_1: guest to host */
-	KVP_POOL_AUTO = 2,          /* .kvp_pool_2: guest intrinsics (daemon) */
+	KVP_POOL_EXTERNAL = 0,	    /* .kvp_pool_0: host to guest */
+	KVP_POOL_GUEST = 1,	    /* .kvp_pool_1: guest to host */
+	KVP_POOL_AUTO = 2,	    /* .kvp_pool_2: guest intrinsics (daemon) */
 	KVP_POOL_AUTO_EXTERNAL = 3, /* .kvp_pool_3: host describing itself */
 	KVP_POOL_AUTO_INTERNAL = 4, /* .kvp_pool_4: undocumented */
 } kvp_pool;
@@ -34,8 +34,9 @@ typedef enum kvp_pool {
 #define KVP_POOL_COUNT 5
 
 typedef enum kvp_mode {
-	KVP_MODE_SAFE = 0,   /* key <= 254, value <= 1022 bytes (recommended) */
-	KVP_MODE_UNSAFE = 1, /* key <= 512, value <= 2048 bytes (wire maximum) */
+	KVP_MODE_SAFE = 0, /* key <= 254, value <= 1022 bytes (recommended) */
+	KVP_MODE_UNSAFE =
+	    1, /* key <= 512, value <= 2048 bytes (wire maximum) */
 } kvp_mode;
 
 /* File name of a pool (".kvp_pool_1"), or NULL for an unknown pool. */

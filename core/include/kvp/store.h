@@ -56,7 +56,8 @@ typedef struct kvp_record {
 typedef struct kvp_record_list {
 	kvp_record *records;
 	size_t count;
-	size_t torn_bytes; /* bytes of a partial last record that were skipped */
+	size_t
+	    torn_bytes; /* bytes of a partial last record that were skipped */
 } kvp_record_list;
 
 /* A key/value pair passed to the batch writes; the caller keeps ownership. */
@@ -71,7 +72,7 @@ typedef struct kvp_pair {
  * opened or created. *out is owned by the caller: kvp_store_free(). */
 KVP_EXTERN int kvp_store_new(kvp_store **out, kvp_pool pool, kvp_mode mode);
 KVP_EXTERN int kvp_store_new_in(kvp_store **out, kvp_pool pool, const char *dir,
-		     kvp_mode mode);
+				kvp_mode mode);
 KVP_EXTERN void kvp_store_free(kvp_store *store);
 
 KVP_EXTERN kvp_pool kvp_store_pool(const kvp_store *store);
@@ -90,10 +91,11 @@ KVP_EXTERN unsigned int kvp_store_lock_timeout(const kvp_store *store);
  * *value is a NUL-terminated copy the caller frees with free(), and
  * *value_len, if not NULL, its length), 0 when not found (including a
  * missing file), <0 on error. Rejects an empty key or one with a NUL. */
-KVP_EXTERN int kvp_store_read(const kvp_store *store, const char *key, char **value,
-		   size_t *value_len);
-KVP_EXTERN int kvp_store_read_n(const kvp_store *store, const char *key, size_t key_len,
-		     char **value, size_t *value_len);
+KVP_EXTERN int kvp_store_read(const kvp_store *store, const char *key,
+			      char **value, size_t *value_len);
+KVP_EXTERN int kvp_store_read_n(const kvp_store *store, const char *key,
+				size_t key_len, char **value,
+				size_t *value_len);
 
 /* Every record in on-disk order, duplicates kept. */
 KVP_EXTERN int kvp_store_dump(const kvp_store *store, kvp_record_list *out);
@@ -117,7 +119,8 @@ KVP_EXTERN int kvp_store_is_empty(const kvp_store *store);
  * 0 when not or when the file is missing, <0 on error. */
 KVP_EXTERN int kvp_store_is_stale(const kvp_store *store);
 /* The same test against an explicit boot time (seconds since the epoch). */
-KVP_EXTERN int kvp_store_is_stale_at(const kvp_store *store, long long boot_time);
+KVP_EXTERN int kvp_store_is_stale_at(const kvp_store *store,
+				     long long boot_time);
 
 /* Under the exclusive lock: truncate the file when it is stale. Returns 1
  * when it was cleared, 0 when it was not (or is missing), <0 on error. */
@@ -128,15 +131,17 @@ KVP_EXTERN int kvp_store_clear_if_stale(const kvp_store *store);
  * its slot). A new key is appended, unless the pool already holds 1024
  * unique keys (KVP_ERR_MAX_UNIQUE_KEYS). */
 KVP_EXTERN int kvp_store_insert(const kvp_store *store, const char *key,
-		     const char *value);
+				const char *value);
 KVP_EXTERN int kvp_store_insert_n(const kvp_store *store, const char *key,
-		       size_t key_len, const char *value, size_t value_len);
+				  size_t key_len, const char *value,
+				  size_t value_len);
 
 /* Write one record at the end of the file: no duplicate check, no cap. */
 KVP_EXTERN int kvp_store_append(const kvp_store *store, const char *key,
-		     const char *value);
+				const char *value);
 KVP_EXTERN int kvp_store_append_n(const kvp_store *store, const char *key,
-		       size_t key_len, const char *value, size_t value_len);
+				  size_t key_len, const char *value,
+				  size_t value_len);
 
 /* Swap-remove every record with the key. Returns 1 when any was present,
  * 0 when none was (or the file is missing; it is not created). No key
@@ -144,26 +149,27 @@ KVP_EXTERN int kvp_store_append_n(const kvp_store *store, const char *key,
  * and an empty key removes records whose key field is empty. */
 KVP_EXTERN int kvp_store_delete(const kvp_store *store, const char *key);
 KVP_EXTERN int kvp_store_delete_n(const kvp_store *store, const char *key,
-		       size_t key_len);
+				  size_t key_len);
 
 /* Truncate the file to zero records (a missing file stays missing). */
 KVP_EXTERN int kvp_store_clear(const kvp_store *store);
 
 /* Validate every pair, then append them all, adjacent and in order, under
  * one lock with one write. Nothing is written if any pair is invalid. */
-KVP_EXTERN int kvp_store_append_multiple(const kvp_store *store, const kvp_pair *pairs,
-			      size_t count);
+KVP_EXTERN int kvp_store_append_multiple(const kvp_store *store,
+					 const kvp_pair *pairs, size_t count);
 
 /* In one pass under one lock, swap-remove every record whose key is one of
  * `keys`. *removed (if not NULL) gets the number of records removed. */
-KVP_EXTERN int kvp_store_delete_multiple(const kvp_store *store, const char *const *keys,
-			      size_t count, size_t *removed);
+KVP_EXTERN int kvp_store_delete_multiple(const kvp_store *store,
+					 const char *const *keys, size_t count,
+					 size_t *removed);
 
 /* Replace the pool's contents with `pairs`, in order (duplicates kept).
  * Every pair and the unique-key cap are checked before the file is
  * touched. */
 KVP_EXTERN int kvp_store_load(const kvp_store *store, const kvp_pair *pairs,
-		   size_t count);
+			      size_t count);
 
 /* JSON text of a list, made with jansson; bytes that are not UTF-8 become
  * U+FFFD and C0 control characters are escaped (C1 controls, DEL and

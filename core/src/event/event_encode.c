@@ -1,0 +1,334 @@
+/* event_encode.c - kvp_event_encode(): an event as its record key and its
+ * compact JSON value (made with jansson), always within the mode's limits.
+ *
+ * Fields appear in kvp/event.h's order. Strings are bounded by the caps in
+ * event_internal.h; if the encoded value is still longer than the mode
+ * allows (escaping can grow a control character to 6 bytes), the longest
+ * string fields are cut down to a common length, just enough to fit, and
+ * the value is encoded again. Every round shortens some field, so this
+ * ends; digests, "event" and "time" are never cut.
+ *
+ * host and boot_id default to gethostname() and the kernel's boot_id,
+ * looked up on every call (nothing is cached).
+ */
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event/event_internal.h"
+
+#define BOOT_ID_PATH	 "/proc/sys/kernel/random/boot_id"
+#define TRUNCATED_MEMBER ",\"truncated\":true"
+
+/* String fields; JSON order is service..tty, pid, uid, session, result,
+ * duration_s, host, boot_id. */
+enum {
+	F_SERVICE,
+	F_USER,
+	F_RHOST,
+	F_RUSER,
+	F_TTY,
+	F_SESSION,
+	F_RESULT,
+	F_HOST,
+	F_BOOT_ID,
+	F_COUNT
+};
+
+static const char *const field_names[F_COUNT] = {"service", "user", "rhost",
+						 "ruser",   "tty",  "session",
+						 "result",  "host", "boot_id"};
+
+struct value {
+	const char *event;
+	struct event_time time;
+	struct event_str str[F_COUNT];
+	long long pid, uid;
+	bool has_duration;
+	double duration_s;
+	bool truncated, hash_unavailable;
+};
+
+static int put_strings(json_t *obj, const struct value *v, int from, int to)
+{
+	int failed = 0;
+
+	for (int i = from; i <= to; i++)
+		if (v->str[i].text)
+			failed |= json_object_set_new(
+			    obj, field_names[i],
+			    json_stringn(v->str[i].text, v->str[i].len));
+	return failed;
+}
+
+static int put_members(json_t *obj, const struct value *v)
+{
+	int failed = 0;
+
+	failed |= json_object_set_new(obj, "v", json_integer(1));
+	failed |= json_object_set_new(obj, "event", json_string(v->event));
+	failed |= json_object_set_new(obj, "time", json_string(v->time.text));
+	failed |= put_strings(obj, v, F_SERVICE, F_TTY);
+	if (v->pid >= 0)
+		failed |= json_object_set_new(obj, "pid", json_integer(v->pid));
+	if (v->uid >= 0)
+		failed |= json_object_set_new(obj, "uid", json_integer(v->uid));
+	failed |= put_strings(obj, v, F_SESSION, F_RESULT);
+	if (v->has_duration)
+		failed |= json_object_set_new(obj, "duration_s",
+					      json_real(v->duration_s));
+	failed |= put_strings(obj, v, F_HOST, F_BOOT_ID);
+	if (v->truncated)
+		failed |= json_object_set_new(obj, "truncated", json_true());
+	if (v->hash_unavailable)
+		failed |=
+		    json_object_set_new(obj, "hash_unavailable", json_true());
+	return failed;
+}
+
+/* The value as compact JSON, malloc'd; NULL when out of memory. Reals
+ * (only duration_s, already rounded to ms) print in at most 15 digits, so
+ * 1.5 is "1.5", not "1.5000000000000000". */
+static char *dump_value(const struct value *v)
+{
+	json_t *obj = json_object();
+	char *text = NULL;
+
+	if (obj && put_members(obj, v) == 0)
+		text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					   JSON_REAL_PRECISION(15));
+	json_decref(obj);
+	return text;
+}
+
+/* sum(min(enc[i], level)) */
+static size_t filled(const size_t *enc, size_t level)
+{
+	size_t sum = 0;
+
+	for (int i = 0; i < F_COUNT; i++)
+		sum += enc[i] < level ? enc[i] : level;
+	return sum;
+}
+
+/* Cut the longest string fields to one level that frees `excess` encoded
+ * bytes. false when nothing is left to cut. */
+static bool shrink(struct value *v, size_t excess)
+{
+	size_t enc[F_COUNT], total = 0, top = 0, lo = 0, hi, budget;
+
+	for (int i = 0; i < F_COUNT; i++) {
+		struct event_str *f = &v->str[i];
+		enc[i] =
+		    f->text && !f->digest ? event_json_len(f->text, f->len) : 0;
+		total += enc[i];
+		if (enc[i] > top)
+			top = enc[i];
+	}
+	if (top == 0)
+		return false;
+	budget = total > excess ? total - excess : 0;
+	/* The highest level whose fill fits the budget. */
+	for (hi = top; lo < hi;) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+		if (filled(enc, mid) <= budget)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if (lo >= top) /* always shorten something */
+		lo = top - 1;
+	for (int i = 0; i < F_COUNT; i++) {
+		struct event_str *f = &v->str[i];
+		if (enc[i] > lo) {
+			f->len = event_json_cut(f->text, f->len, lo);
+			f->text[f->len] = '\0';
+		}
+	}
+	v->truncated = true;
+	return true;
+}
+
+/* Encode, shrinking until the text fits `max` bytes. */
+static int encode_within(struct value *v, size_t max, char **text, size_t *len)
+{
+	for (;;) {
+		size_t excess;
+
+		*text = dump_value(v);
+		if (!*text)
+			return kvp_fail_nomem(NULL);
+		*len = strlen(*text);
+		if (*len <= max)
+			return 0;
+		excess = *len - max;
+		if (!v->truncated)
+			excess += sizeof(TRUNCATED_MEMBER) - 1;
+		free(*text);
+		*text = NULL;
+		if (!shrink(v, excess))
+			return kvp_fail(KVP_ERR_VALUE_TOO_LARGE, NULL, max,
+					*len,
+					"event value does not fit %zu bytes "
+					"even with every string emptied",
+					max);
+	}
+}
+
+/* The kernel's boot_id without its newline, or NULL. */
+static const char *read_boot_id(char *buf, size_t size)
+{
+	int fd = open(BOOT_ID_PATH, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *default_host(char *buf, size_t size)
+{
+	if (gethostname(buf, size) == -1)
+		return NULL;
+	buf[size - 1] = '\0';
+	return buf;
+}
+
+/* Milliseconds, and only a finite number (JSON has no NaN). */
+static void set_duration(struct value *v, const kvp_event *ev)
+{
+	double d = ev->duration_s;
+
+	if (!ev->has_duration || !isfinite(d))
+		return;
+	if (d > -1e15 && d < 1e15)
+		d = (double)(long long)(d * 1000.0 + (d < 0 ? -0.5 : 0.5)) /
+		    1000.0;
+	v->has_duration = true;
+	v->duration_s = d;
+}
+
+/* Every string field under its policy. */
+static int gather_strings(const kvp_settings *s, const kvp_event *ev,
+			  struct value *v, struct event_secret *secret)
+{
+	char host_buf[HOST_NAME_MAX + 1], boot_buf[128];
+	const kvp_field_policy *pol = s->fields;
+	const char *host = ev->host, *boot_id = ev->boot_id;
+	struct {
+		const char *raw;
+		size_t cap;
+		kvp_field_policy policy;
+	} in[F_COUNT] = {
+	    [F_SERVICE] = {ev->service, EVENT_CAP_SERVICE, KVP_FIELD_PLAIN},
+	    [F_USER] = {ev->user, EVENT_CAP_USER, pol[KVP_FIELD_USER]},
+	    [F_RHOST] = {ev->rhost, EVENT_CAP_RHOST, pol[KVP_FIELD_RHOST]},
+	    [F_RUSER] = {ev->ruser, EVENT_CAP_USER, pol[KVP_FIELD_RUSER]},
+	    [F_TTY] = {ev->tty, EVENT_CAP_TTY, pol[KVP_FIELD_TTY]},
+	    [F_SESSION] = {ev->session, EVENT_CAP_SESSION, KVP_FIELD_PLAIN},
+	    [F_RESULT] = {ev->result, EVENT_CAP_RESULT, KVP_FIELD_PLAIN},
+	    [F_HOST] = {NULL, EVENT_CAP_HOST, pol[KVP_FIELD_HOST]},
+	    [F_BOOT_ID] = {NULL, EVENT_CAP_BOOT_ID, KVP_FIELD_PLAIN},
+	};
+
+	if (!host && pol[KVP_FIELD_HOST] != KVP_FIELD_OMIT)
+		host = default_host(host_buf, sizeof(host_buf));
+	if (!boot_id)
+		boot_id = read_boot_id(boot_buf, sizeof(boot_buf));
+	in[F_HOST].raw = host;
+	in[F_BOOT_ID].raw = boot_id;
+
+	for (int i = 0; i < F_COUNT; i++) {
+		int r = event_str_make(&v->str[i], in[i].raw, in[i].cap,
+				       in[i].policy, secret, &v->truncated,
+				       &v->hash_unavailable);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int check_args(const kvp_settings *s, const kvp_event *ev,
+		      const char *key, const char *value)
+{
+	if (!s || !ev || !key || !value)
+		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"kvp_event_encode: NULL argument");
+	if (!kvp_mode_name(s->mode))
+		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"unknown mode %d", (int)s->mode);
+	if (!event_prefix_valid(s->key_prefix))
+		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"key_prefix must be 1 to %d characters of "
+				"[A-Za-z0-9._-]",
+				KVP_KEY_PREFIX_MAX);
+	if (!kvp_event_type_name(ev->type))
+		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"unknown event type %d", (int)ev->type);
+	for (int i = 0; i < KVP_FIELD_COUNT; i++)
+		if (!kvp_field_policy_name(s->fields[i]))
+			return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+					"unknown policy %d for field %s",
+					(int)s->fields[i],
+					kvp_field_name((kvp_field)i));
+	if (!memchr(s->hash_key_file, '\0', sizeof(s->hash_key_file)))
+		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"hash_key_file is not terminated");
+	return 0;
+}
+
+static int copy_out(const char *what, const char *text, size_t len, char *out,
+		    size_t size)
+{
+	if (len >= size)
+		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, size, len + 1,
+				"event %s needs %zu bytes, the buffer has %zu",
+				what, len + 1, size);
+	memcpy(out, text, len + 1);
+	return 0;
+}
+
+int kvp_event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
+		     size_t key_size, char *value, size_t value_size)
+{
+	struct value v = {.pid = ev ? ev->pid : -1, .uid = ev ? ev->uid : -1};
+	struct event_secret secret = {.path = s ? s->hash_key_file : NULL};
+	char key_buf[EVENT_KEY_MAX + 1], *text = NULL;
+	size_t len = 0;
+	int r = check_args(s, ev, key, value);
+
+	if (r == 0)
+		r = event_time_format(&ev->time, &v.time);
+	if (r == 0) {
+		v.event = kvp_event_type_name(ev->type);
+		r = event_key_build(s->key_prefix, v.event, ev->service,
+				    v.time.key, key_buf);
+	}
+	if (r >= 0)
+		r = copy_out("key", key_buf, (size_t)r, key, key_size);
+	if (r == 0) {
+		set_duration(&v, ev);
+		r = gather_strings(s, ev, &v, &secret);
+	}
+	explicit_bzero(secret.key, sizeof(secret.key));
+	if (r == 0)
+		r = encode_within(&v, kvp_mode_max_value_size(s->mode), &text,
+				  &len);
+	if (r == 0)
+		r = copy_out("value", text, len, value, value_size);
+	free(text);
+	for (int i = 0; i < F_COUNT; i++)
+		event_str_free(&v.str[i]);
+	return r;
+}

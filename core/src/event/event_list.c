@@ -1,0 +1,64 @@
+/* event_list.c - kvp_event_list(): our event records in a pool, oldest
+ * first by the time in their key (records with equal times keep their
+ * order in the file), read under the shared lock with one read. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "event/event_internal.h"
+#include "pool/pool_file.h"
+#include "pool/record.h"
+#include "pool/record_list.h"
+
+static int by_key_time(const void *a, const void *b, void *recs)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const unsigned char *base = recs;
+	int c = event_key_time_cmp(base + i * KVP_RECORD_SIZE,
+				   base + j * KVP_RECORD_SIZE);
+
+	if (c != 0)
+		return c;
+	return (i > j) - (i < j);
+}
+
+int kvp_event_list(const kvp_store *store, const char *prefix,
+		   kvp_record_list *out)
+{
+	struct pool_file pf;
+	size_t *ours, n = 0, plen;
+	int r;
+
+	if (!store || !out)
+		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"kvp_event_list: NULL argument");
+	memset(out, 0, sizeof(*out));
+	if (!prefix)
+		prefix = KVP_DEFAULT_KEY_PREFIX;
+	if (!event_prefix_valid(prefix))
+		return kvp_fail(KVP_ERR_INVALID_ARG, store->path, 0, 0,
+				"key prefix must be 1 to %d characters of "
+				"[A-Za-z0-9._-]",
+				KVP_KEY_PREFIX_MAX);
+	plen = strlen(prefix);
+
+	r = pool_file_open(store, POOL_READ, &pf);
+	if (r != 0)
+		return r < 0 ? r : 0; /* a missing pool has no events */
+	r = pool_file_load(&pf);
+	ours = r < 0 ? NULL : malloc((pf.count + 1) * sizeof(*ours));
+	if (r == 0 && !ours)
+		r = kvp_fail_nomem(store->path);
+	if (r == 0) {
+		for (size_t i = 0; i < pf.count; i++)
+			if (event_key_is_ours(pool_record(&pf, i), prefix,
+					      plen))
+				ours[n++] = i;
+		qsort_r(ours, n, sizeof(*ours), by_key_time, pf.data);
+		r = record_list_build_indexed(out, store->path, n, pf.data,
+					      ours, ours);
+		out->torn_bytes = pf.torn_bytes;
+	}
+	free(ours);
+	pool_file_close(&pf);
+	return r;
+}
