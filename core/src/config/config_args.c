@@ -20,33 +20,32 @@ static bool parse_integer(const char *text, long long *out)
 	return *end == '\0';
 }
 
-static int apply_int(const struct kvp_cfg_src *src, const char *name,
+static int apply_int(const struct cfg_src *src, const char *name,
 		     const char *value, kvp_settings *s)
 {
 	long long v;
 
 	if (!parse_integer(value, &v))
-		return kvp_cfg_fail(src, 0, 0, "must be an integer, got '%s'",
-				    value);
-	return kvp_cfg_set_int(src, name, v, value, s);
+		return cfg_fail(src, 0, 0, "must be an integer, got '%s'",
+				value);
+	return cfg_set_int(src, name, v, value, s);
 }
 
-static int apply_bool(const struct kvp_cfg_src *src, const char *value,
-		      bool *out)
+static int apply_bool(const struct cfg_src *src, const char *value, bool *out)
 {
 	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
 		*out = true;
 	else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
 		*out = false;
 	else
-		return kvp_cfg_fail(src, 0, 0,
-				    "must be yes, no, true or false, got '%s'",
-				    value);
+		return cfg_fail(src, 0, 0,
+				"must be yes, no, true or false, got '%s'",
+				value);
 	return 0;
 }
 
 /* "a,b,c": the whole set of events; "" records nothing. */
-static int apply_events(const struct kvp_cfg_src *src, const char *value,
+static int apply_events(const struct cfg_src *src, const char *value,
 			kvp_settings *s)
 {
 	unsigned int mask = 0;
@@ -59,16 +58,15 @@ static int apply_events(const struct kvp_cfg_src *src, const char *value,
 	}
 	list = strdup(value);
 	if (!list)
-		return kvp_fail_nomem(NULL);
+		return err_fail_nomem(NULL);
 	for (item = list; r == 0 && item; item = next) {
 		next = strchr(item, ',');
 		if (next)
 			*next++ = '\0';
 		if (!*item)
-			r = kvp_cfg_fail(src, 0, 0,
-					 "empty event name in the list");
+			r = cfg_fail(src, 0, 0, "empty event name in the list");
 		else
-			r = kvp_cfg_add_event(src, item, &mask);
+			r = cfg_add_event(src, item, &mask);
 	}
 	free(list);
 	if (r == 0)
@@ -78,15 +76,15 @@ static int apply_events(const struct kvp_cfg_src *src, const char *value,
 
 int kvp_settings_apply_arg(kvp_settings *s, const char *arg)
 {
-	struct kvp_cfg_src src = {.arg = arg};
+	struct cfg_src src = {.arg = arg};
 	char name[32];
 	const char *eq, *value;
-	kvp_cfg_string_fn set;
+	cfg_string_fn set;
 	long long min, max;
 	size_t len;
 
 	if (!s || !arg)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_settings_apply_arg: %s is NULL",
 				s ? "arg" : "settings");
 	if (strcmp(arg, "debug") == 0) {
@@ -99,20 +97,20 @@ int kvp_settings_apply_arg(kvp_settings *s, const char *arg)
 		memcpy(name, arg, len);
 		name[len] = '\0';
 		value = eq + 1;
-		set = kvp_cfg_string_setting(name);
+		set = cfg_string_setting(name);
 		if (set)
 			return set(&src, value, s);
-		if (kvp_cfg_int_range(name, &min, &max))
+		if (cfg_int_range(name, &min, &max))
 			return apply_int(&src, name, value, s);
 		if (strcmp(name, "clear_if_stale") == 0)
 			return apply_bool(&src, value, &s->clear_if_stale);
 		if (strcmp(name, "events") == 0)
 			return apply_events(&src, value, s);
 	}
-	return kvp_cfg_fail(&src, 0, 0,
-			    "unknown argument (expected debug or NAME=VALUE "
-			    "with NAME one of pool, mode, pool_dir, "
-			    "key_prefix, write, events, max_records, "
-			    "lock_timeout_ms, clear_if_stale, on_error, "
-			    "hash_key_file)");
+	return cfg_fail(&src, 0, 0,
+			"unknown argument (expected debug or NAME=VALUE "
+			"with NAME one of pool, mode, pool_dir, "
+			"key_prefix, write, events, max_records, "
+			"lock_timeout_ms, clear_if_stale, on_error, "
+			"hash_key_file)");
 }

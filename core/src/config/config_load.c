@@ -31,14 +31,14 @@ static int make_room(const char *path, char **buf, size_t *cap, size_t done)
 	if (done + 1 < *cap)
 		return 0;
 	if (done > CONFIG_FILE_MAX)
-		return kvp_fail(KVP_ERR_CONFIG, path, CONFIG_FILE_MAX, done,
+		return err_fail(KVP_ERR_CONFIG, path, CONFIG_FILE_MAX, done,
 				"larger than %d bytes", CONFIG_FILE_MAX);
 	want = *cap < 4096 ? 4096 : *cap * 2;
 	if (want > CONFIG_FILE_MAX + 2)
 		want = CONFIG_FILE_MAX + 2;
 	grown = realloc(*buf, want);
 	if (!grown)
-		return kvp_fail_nomem(path);
+		return err_fail_nomem(path);
 	*buf = grown;
 	*cap = want;
 	return 0;
@@ -58,32 +58,32 @@ static int read_config(const char *path, char **text, size_t *len)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0
-				       : kvp_fail_errno(errno, path, "open");
+				       : err_fail_errno(errno, path, "open");
 	if (fstat(fd, &st) != 0)
-		r = kvp_fail_errno(errno, path, "fstat");
+		r = err_fail_errno(errno, path, "fstat");
 	else if (S_ISDIR(st.st_mode))
-		r = kvp_fail_errno(EISDIR, path, "read");
+		r = err_fail_errno(EISDIR, path, "read");
 	else if (!S_ISREG(st.st_mode))
-		r = kvp_fail(KVP_ERR_IO, path, 0, 0, "not a regular file");
+		r = err_fail(KVP_ERR_IO, path, 0, 0, "not a regular file");
 	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) ||
 		 (st.st_uid != 0 && st.st_uid != geteuid()))
 		/* It steers a root process's writes (pool_dir, hash_key_file):
 		 * refuse one that others could have changed, as sshd's
 		 * StrictModes refuses such an authorized_keys. */
-		r = kvp_fail(KVP_ERR_CONFIG, path, 0, 0,
+		r = err_fail(KVP_ERR_CONFIG, path, 0, 0,
 			     "insecure file: owned by uid %ld, mode %04o "
 			     "(it must belong to root or to the reading user, "
 			     "and not be writable by group or others)",
 			     (long)st.st_uid,
 			     (unsigned int)(st.st_mode & 07777));
 	else if (st.st_size > CONFIG_FILE_MAX)
-		r = kvp_fail(KVP_ERR_CONFIG, path, CONFIG_FILE_MAX,
+		r = err_fail(KVP_ERR_CONFIG, path, CONFIG_FILE_MAX,
 			     (size_t)st.st_size, "larger than %d bytes",
 			     CONFIG_FILE_MAX);
 	else
 		cap = (size_t)st.st_size + 2; /* one more byte shows growth */
 	if (r == 0 && !(buf = malloc(cap)))
-		r = kvp_fail_nomem(path);
+		r = err_fail_nomem(path);
 	/* Read to EOF, not to st_size: the file may change meanwhile. */
 	while (r == 0 && (r = make_room(path, &buf, &cap, done)) == 0) {
 		ssize_t n = read(fd, buf + done, cap - 1 - done);
@@ -91,7 +91,7 @@ static int read_config(const char *path, char **text, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			r = kvp_fail_errno(errno, path, "read");
+			r = err_fail_errno(errno, path, "read");
 		else if (n == 0)
 			break;
 		else
@@ -111,29 +111,28 @@ static int read_config(const char *path, char **text, size_t *len)
 static int parse_config(const char *path, const char *text, size_t len,
 			const char *service, kvp_settings *s)
 {
-	struct kvp_cfg_scan scan;
+	struct cfg_scan scan;
 	config_t cfg;
-	int r = kvp_cfg_scan(path, text, len, &scan);
+	int r = cfg_scan(path, text, len, &scan);
 
 	if (r < 0)
 		return r;
 	config_init(&cfg);
 	config_set_include_dir(&cfg, "/dev/null");
 	if (config_read_string(&cfg, text)) {
-		r = kvp_cfg_apply_root(path, config_root_setting(&cfg), &scan,
-				       service, s);
+		r = cfg_apply_root(path, config_root_setting(&cfg), &scan,
+				   service, s);
 	} else {
-		struct kvp_cfg_src src = {
+		struct cfg_src src = {
 		    .file = path,
 		    .line = (size_t)config_error_line(&cfg),
 		};
 		const char *what = config_error_text(&cfg);
 
-		r = kvp_cfg_fail(&src, 0, 0, "%s",
-				 what ? what : "syntax error");
+		r = cfg_fail(&src, 0, 0, "%s", what ? what : "syntax error");
 	}
 	config_destroy(&cfg);
-	kvp_cfg_scan_free(&scan);
+	cfg_scan_free(&scan);
 	return r;
 }
 
@@ -170,7 +169,7 @@ int kvp_config_load(const char *path, const char *service, kvp_settings *out,
 	if (found)
 		*found = false;
 	if (!out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_config_load: out is NULL");
 	r = load(path, service, out, &missing);
 	if (found)
@@ -185,7 +184,7 @@ int kvp_config_check(const char *path)
 	int r = load(path, NULL, &s, &missing);
 
 	if (r == 0 && missing)
-		return kvp_fail_errno(
+		return err_fail_errno(
 		    ENOENT, path ? path : KVP_CONFIG_DEFAULT_PATH, "open");
 	return r;
 }

@@ -86,10 +86,10 @@ int kvp_event_type_from_name(const char *name, kvp_event_type *out)
 	int i = index_of(event_names, COUNT(event_names), name);
 
 	if (!out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_event_type_from_name: out is NULL");
 	if (i < 0)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown event '%s' (expected auth, auth_fail, "
 				"account, session_open, session_close or "
 				"password)",
@@ -118,7 +118,7 @@ const char *kvp_on_error_name(kvp_on_error on_error)
 	return name_of(on_error_names, COUNT(on_error_names), (int)on_error);
 }
 
-bool kvp_cfg_field_from_name(const char *name, kvp_field *out)
+bool cfg_field_from_name(const char *name, kvp_field *out)
 {
 	int i = index_of(field_names, COUNT(field_names), name);
 
@@ -127,7 +127,7 @@ bool kvp_cfg_field_from_name(const char *name, kvp_field *out)
 	return i >= 0;
 }
 
-bool kvp_cfg_policy_from_name(const char *name, kvp_field_policy *out)
+bool cfg_policy_from_name(const char *name, kvp_field_policy *out)
 {
 	int i = index_of(policy_names, COUNT(policy_names), name);
 
@@ -136,7 +136,7 @@ bool kvp_cfg_policy_from_name(const char *name, kvp_field_policy *out)
 	return i >= 0;
 }
 
-bool kvp_cfg_write_from_name(const char *name, kvp_write_mode *out)
+bool cfg_write_from_name(const char *name, kvp_write_mode *out)
 {
 	int i = index_of(write_names, COUNT(write_names), name);
 
@@ -145,7 +145,7 @@ bool kvp_cfg_write_from_name(const char *name, kvp_write_mode *out)
 	return i >= 0;
 }
 
-bool kvp_cfg_on_error_from_name(const char *name, kvp_on_error *out)
+bool cfg_on_error_from_name(const char *name, kvp_on_error *out)
 {
 	int i = index_of(on_error_names, COUNT(on_error_names), name);
 

@@ -43,14 +43,14 @@ struct scanner {
 	size_t depth;
 	const char *name;
 	size_t name_len, name_line;
-	struct kvp_cfg_scan *out;
+	struct cfg_scan *out;
 };
 
 static int scan_fail(const struct scanner *sc, size_t line, const char *what)
 {
-	struct kvp_cfg_src src = {.file = sc->path, .line = line};
+	struct cfg_src src = {.file = sc->path, .line = line};
 
-	return kvp_cfg_fail(&src, 0, 0, "%s", what);
+	return cfg_fail(&src, 0, 0, "%s", what);
 }
 
 static bool is_digit(char c)
@@ -127,12 +127,12 @@ static bool literal_altered(const char *t, size_t n)
 static int add_literal(struct scanner *sc, const char *text, size_t len,
 		       size_t line)
 {
-	struct kvp_cfg_scan *out = sc->out;
-	struct kvp_cfg_literal *lit, *grown;
+	struct cfg_scan *out = sc->out;
+	struct cfg_literal *lit, *grown;
 
 	grown = realloc(out->bad, (out->n_bad + 1) * sizeof(*out->bad));
 	if (!grown)
-		return kvp_fail_nomem(sc->path);
+		return err_fail_nomem(sc->path);
 	out->bad = grown;
 	lit = &out->bad[out->n_bad++];
 	memset(lit, 0, sizeof(*lit));
@@ -297,8 +297,8 @@ static int scan_token(struct scanner *sc)
 	return 0;
 }
 
-int kvp_cfg_scan(const char *path, const char *text, size_t len,
-		 struct kvp_cfg_scan *out)
+int cfg_scan(const char *path, const char *text, size_t len,
+	     struct cfg_scan *out)
 {
 	struct scanner sc = {
 	    .path = path, .p = text, .end = text + len, .line = 1, .out = out};
@@ -315,24 +315,24 @@ int kvp_cfg_scan(const char *path, const char *text, size_t len,
 	while (r == 0 && sc.p < sc.end)
 		r = scan_token(&sc);
 	if (r < 0)
-		kvp_cfg_scan_free(out);
+		cfg_scan_free(out);
 	return r;
 }
 
-void kvp_cfg_scan_free(struct kvp_cfg_scan *scan)
+void cfg_scan_free(struct cfg_scan *scan)
 {
 	free(scan->bad);
 	scan->bad = NULL;
 	scan->n_bad = 0;
 }
 
-struct kvp_cfg_literal *kvp_cfg_scan_take(struct kvp_cfg_scan *scan,
-					  const char *name, size_t line)
+struct cfg_literal *cfg_scan_take(struct cfg_scan *scan, const char *name,
+				  size_t line)
 {
 	size_t len = strlen(name);
 
 	for (size_t i = 0; i < scan->n_bad; i++) {
-		struct kvp_cfg_literal *lit = &scan->bad[i];
+		struct cfg_literal *lit = &scan->bad[i];
 
 		if (!lit->used && lit->name && lit->line == line &&
 		    lit->name_len == len && memcmp(lit->name, name, len) == 0) {

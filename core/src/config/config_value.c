@@ -7,8 +7,8 @@
 
 #include "config/config_internal.h"
 
-int kvp_cfg_fail(const struct kvp_cfg_src *src, size_t max, size_t actual,
-		 const char *fmt, ...)
+int cfg_fail(const struct cfg_src *src, size_t max, size_t actual,
+	     const char *fmt, ...)
 {
 	char text[1024], msg[2048];
 	va_list ap;
@@ -26,82 +26,79 @@ int kvp_cfg_fail(const struct kvp_cfg_src *src, size_t max, size_t actual,
 	for (char *p = msg; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	kvp_fail(KVP_ERR_CONFIG, NULL, max, actual, "%s", msg);
+	err_fail(KVP_ERR_CONFIG, NULL, max, actual, "%s", msg);
 	if (src->file)
-		kvp_error_set_location(src->file, src->line);
+		err_set_location(src->file, src->line);
 	return KVP_ERR_CONFIG;
 }
 
-static int set_pool(const struct kvp_cfg_src *src, const char *v,
-		    kvp_settings *s)
+static int set_pool(const struct cfg_src *src, const char *v, kvp_settings *s)
 {
 	kvp_pool pool;
 
 	if (kvp_pool_from_name(v, &pool) < 0)
-		return kvp_cfg_fail(src, 0, 0,
-				    "must be external, guest, auto, "
-				    "auto_external or auto_internal, got '%s'",
-				    v);
+		return cfg_fail(src, 0, 0,
+				"must be external, guest, auto, "
+				"auto_external or auto_internal, got '%s'",
+				v);
 	s->pool = pool;
 	return 0;
 }
 
-static int set_mode(const struct kvp_cfg_src *src, const char *v,
-		    kvp_settings *s)
+static int set_mode(const struct cfg_src *src, const char *v, kvp_settings *s)
 {
 	kvp_mode mode;
 
 	if (kvp_mode_from_name(v, &mode) < 0)
-		return kvp_cfg_fail(src, 0, 0,
-				    "must be safe or unsafe, got '%s'", v);
+		return cfg_fail(src, 0, 0, "must be safe or unsafe, got '%s'",
+				v);
 	s->mode = mode;
 	return 0;
 }
 
-static int set_write(const struct kvp_cfg_src *src, const char *v,
-		     kvp_settings *s)
+static int set_write(const struct cfg_src *src, const char *v, kvp_settings *s)
 {
-	if (!kvp_cfg_write_from_name(v, &s->write))
-		return kvp_cfg_fail(src, 0, 0,
-				    "must be append or insert, got '%s'", v);
+	if (!cfg_write_from_name(v, &s->write))
+		return cfg_fail(src, 0, 0, "must be append or insert, got '%s'",
+				v);
 	return 0;
 }
 
-static int set_on_error(const struct kvp_cfg_src *src, const char *v,
+static int set_on_error(const struct cfg_src *src, const char *v,
 			kvp_settings *s)
 {
-	if (!kvp_cfg_on_error_from_name(v, &s->on_error))
-		return kvp_cfg_fail(src, 0, 0,
-				    "must be ignore or fail, got '%s'", v);
+	if (!cfg_on_error_from_name(v, &s->on_error))
+		return cfg_fail(src, 0, 0, "must be ignore or fail, got '%s'",
+				v);
 	return 0;
 }
 
 /* An absolute path that fits a KVP_CONFIG_PATH_MAX buffer. */
-static int set_path(const struct kvp_cfg_src *src, const char *v,
+static int set_path(const struct cfg_src *src, const char *v,
 		    char out[KVP_CONFIG_PATH_MAX])
 {
 	size_t len = strlen(v);
 
 	if (len == 0)
-		return kvp_cfg_fail(src, 0, 0, "must not be empty");
+		return cfg_fail(src, 0, 0, "must not be empty");
 	if (v[0] != '/')
-		return kvp_cfg_fail(src, 0, 0,
-				    "must be an absolute path, got '%s'", v);
+		return cfg_fail(src, 0, 0, "must be an absolute path, got '%s'",
+				v);
 	if (len >= KVP_CONFIG_PATH_MAX)
-		return kvp_cfg_fail(src, KVP_CONFIG_PATH_MAX - 1, len,
-				    "longer than %d bytes (%zu)",
-				    KVP_CONFIG_PATH_MAX - 1, len);
+		return cfg_fail(src, KVP_CONFIG_PATH_MAX - 1, len,
+				"longer than %d bytes (%zu)",
+				KVP_CONFIG_PATH_MAX - 1, len);
 	memcpy(out, v, len + 1);
 	return 0;
 }
 
-static int set_pool_dir(const struct kvp_cfg_src *src, const char *v,
+static int set_pool_dir(const struct cfg_src *src, const char *v,
 			kvp_settings *s)
 {
 	return set_path(src, v, s->pool_dir);
 }
 
-static int set_hash_key_file(const struct kvp_cfg_src *src, const char *v,
+static int set_hash_key_file(const struct cfg_src *src, const char *v,
 			     kvp_settings *s)
 {
 	return set_path(src, v, s->hash_key_file);
@@ -109,30 +106,30 @@ static int set_hash_key_file(const struct kvp_cfg_src *src, const char *v,
 
 /* 1..32 characters of [A-Za-z0-9_.-]: the prefix must not hold the key's
  * separator '|' and must survive the host's UTF-16 conversion as is. */
-static int set_key_prefix(const struct kvp_cfg_src *src, const char *v,
+static int set_key_prefix(const struct cfg_src *src, const char *v,
 			  kvp_settings *s)
 {
 	size_t len = strlen(v);
 
 	if (len == 0)
-		return kvp_cfg_fail(src, 0, 0, "must not be empty");
+		return cfg_fail(src, 0, 0, "must not be empty");
 	if (len > KVP_KEY_PREFIX_MAX)
-		return kvp_cfg_fail(src, KVP_KEY_PREFIX_MAX, len,
-				    "longer than %d characters (%zu)",
-				    KVP_KEY_PREFIX_MAX, len);
+		return cfg_fail(src, KVP_KEY_PREFIX_MAX, len,
+				"longer than %d characters (%zu)",
+				KVP_KEY_PREFIX_MAX, len);
 	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 		      "0123456789_.-") != len)
-		return kvp_cfg_fail(src, 0, 0,
-				    "may only hold A-Z a-z 0-9 _ . -, got "
-				    "'%s'",
-				    v);
+		return cfg_fail(src, 0, 0,
+				"may only hold A-Z a-z 0-9 _ . -, got "
+				"'%s'",
+				v);
 	memcpy(s->key_prefix, v, len + 1);
 	return 0;
 }
 
 static const struct {
 	const char *name;
-	kvp_cfg_string_fn set;
+	cfg_string_fn set;
 } string_settings[] = {
     {"pool", set_pool},
     {"mode", set_mode},
@@ -143,7 +140,7 @@ static const struct {
     {"hash_key_file", set_hash_key_file},
 };
 
-kvp_cfg_string_fn kvp_cfg_string_setting(const char *name)
+cfg_string_fn cfg_string_setting(const char *name)
 {
 	for (size_t i = 0;
 	     i < sizeof(string_settings) / sizeof(*string_settings); i++)
@@ -152,7 +149,7 @@ kvp_cfg_string_fn kvp_cfg_string_setting(const char *name)
 	return NULL;
 }
 
-bool kvp_cfg_int_range(const char *name, long long *min, long long *max)
+bool cfg_int_range(const char *name, long long *min, long long *max)
 {
 	if (strcmp(name, "max_records") == 0) {
 		*min = 1;
@@ -166,23 +163,23 @@ bool kvp_cfg_int_range(const char *name, long long *min, long long *max)
 	return true;
 }
 
-int kvp_cfg_set_int(const struct kvp_cfg_src *src, const char *name,
-		    long long value, const char *text, kvp_settings *s)
+int cfg_set_int(const struct cfg_src *src, const char *name, long long value,
+		const char *text, kvp_settings *s)
 {
 	long long min, max;
 	char num[32];
 
-	if (!kvp_cfg_int_range(name, &min, &max))
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+	if (!cfg_int_range(name, &min, &max))
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"'%s' is not an integer setting", name);
 	if (!text) {
 		snprintf(num, sizeof(num), "%lld", value);
 		text = num;
 	}
 	if (value < min || value > max)
-		return kvp_cfg_fail(src, 0, 0,
-				    "must be between %lld and %lld, got %s",
-				    min, max, text);
+		return cfg_fail(src, 0, 0,
+				"must be between %lld and %lld, got %s", min,
+				max, text);
 	if (strcmp(name, "max_records") == 0)
 		s->max_records = (unsigned int)value;
 	else
@@ -190,17 +187,17 @@ int kvp_cfg_set_int(const struct kvp_cfg_src *src, const char *name,
 	return 0;
 }
 
-int kvp_cfg_add_event(const struct kvp_cfg_src *src, const char *name,
-		      unsigned int *mask)
+int cfg_add_event(const struct cfg_src *src, const char *name,
+		  unsigned int *mask)
 {
 	kvp_event_type type;
 
 	if (kvp_event_type_from_name(name, &type) < 0)
-		return kvp_cfg_fail(src, 0, 0,
-				    "unknown event '%s' (expected auth, "
-				    "auth_fail, account, session_open, "
-				    "session_close or password)",
-				    name);
+		return cfg_fail(src, 0, 0,
+				"unknown event '%s' (expected auth, "
+				"auth_fail, account, session_open, "
+				"session_close or password)",
+				name);
 	*mask |= 1u << type;
 	return 0;
 }

@@ -161,7 +161,7 @@ static int encode_within(struct value *v, size_t max, char **text, size_t *len)
 
 		*text = dump_value(v);
 		if (!*text)
-			return kvp_fail_nomem(NULL);
+			return err_fail_nomem(NULL);
 		*len = strlen(*text);
 		if (*len <= max)
 			return 0;
@@ -171,7 +171,7 @@ static int encode_within(struct value *v, size_t max, char **text, size_t *len)
 		free(*text);
 		*text = NULL;
 		if (!shrink(v, excess))
-			return kvp_fail(KVP_ERR_VALUE_TOO_LARGE, NULL, max,
+			return err_fail(KVP_ERR_VALUE_TOO_LARGE, NULL, max,
 					*len,
 					"event value does not fit %zu bytes "
 					"even with every string emptied",
@@ -263,27 +263,27 @@ static int check_args(const kvp_settings *s, const kvp_event *ev,
 		      const char *key, const char *value)
 {
 	if (!s || !ev || !key || !value)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_event_encode: NULL argument");
 	if (!kvp_mode_name(s->mode))
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown mode %d", (int)s->mode);
 	if (!event_prefix_valid(s->key_prefix))
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"key_prefix must be 1 to %d characters of "
 				"[A-Za-z0-9._-]",
 				KVP_KEY_PREFIX_MAX);
 	if (!kvp_event_type_name(ev->type))
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown event type %d", (int)ev->type);
 	for (int i = 0; i < KVP_FIELD_COUNT; i++)
 		if (!kvp_field_policy_name(s->fields[i]))
-			return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+			return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 					"unknown policy %d for field %s",
 					(int)s->fields[i],
 					kvp_field_name((kvp_field)i));
 	if (!memchr(s->hash_key_file, '\0', sizeof(s->hash_key_file)))
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"hash_key_file is not terminated");
 	return 0;
 }
@@ -292,7 +292,7 @@ static int copy_out(const char *what, const char *text, size_t len, char *out,
 		    size_t size)
 {
 	if (len >= size)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, size, len + 1,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, size, len + 1,
 				"event %s needs %zu bytes, the buffer has %zu",
 				what, len + 1, size);
 	memcpy(out, text, len + 1);

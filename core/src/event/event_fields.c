@@ -18,11 +18,11 @@ static int make_plain(struct event_str *out, const char *raw, size_t cap,
 {
 	size_t n = strnlen(raw, cap + 4);
 
-	out->text = kvp_utf8_lossy(raw, n, &out->len);
+	out->text = utf8_lossy(raw, n, &out->len);
 	if (!out->text)
-		return kvp_fail_nomem(NULL);
+		return err_fail_nomem(NULL);
 	if (out->len > cap) {
-		out->len = kvp_utf8_cut(out->text, out->len, cap);
+		out->len = utf8_cut(out->text, out->len, cap);
 		out->text[out->len] = '\0';
 		*cut = true;
 	}
@@ -41,7 +41,7 @@ static int make_hash(struct event_str *out, const char *raw,
 	}
 	out->text = malloc(EVENT_HASH_LEN + 1);
 	if (!out->text)
-		return kvp_fail_nomem(NULL);
+		return err_fail_nomem(NULL);
 	event_hash(secret->key, raw, strlen(raw), out->text);
 	out->len = EVENT_HASH_LEN;
 	out->digest = true;

@@ -69,8 +69,8 @@ static int create_secret(const char *path)
 	char *tmp = NULL;
 	int fd, r = -1;
 
-	if (kvp_random_bytes(key, sizeof(key)) < 0 ||
-	    kvp_random_bytes(tag, sizeof(tag)) < 0 ||
+	if (rand_bytes(key, sizeof(key)) < 0 ||
+	    rand_bytes(tag, sizeof(tag)) < 0 ||
 	    asprintf(&tmp, "%s.tmp%02x%02x%02x%02x", path, tag[0], tag[1],
 		     tag[2], tag[3]) < 0) {
 		explicit_bzero(key, sizeof(key));

@@ -45,7 +45,7 @@ int event_time_format(const struct timespec *t, struct event_time *out)
 	if (now.tv_nsec < 0 || now.tv_nsec >= 1000000000L ||
 	    !gmtime_r(&now.tv_sec, &tm) || tm.tm_year < 1000 - 1900 ||
 	    tm.tm_year > 9999 - 1900)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"event time %lld.%09ld is out of range",
 				(long long)now.tv_sec, (long)now.tv_nsec);
 	ms = (unsigned int)(now.tv_nsec / 1000000L) % 1000u;
@@ -75,7 +75,7 @@ int event_key_build(const char *prefix, const char *event, const char *service,
 {
 	char token[EVENT_CAP_SERVICE + 1];
 	unsigned char id[4];
-	int r = kvp_random_bytes(id, sizeof(id));
+	int r = rand_bytes(id, sizeof(id));
 
 	if (r < 0)
 		return r;
@@ -88,14 +88,14 @@ int event_key_build(const char *prefix, const char *event, const char *service,
 bool event_key_is_ours(const unsigned char *rec, const char *prefix,
 		       size_t prefix_len)
 {
-	return kvp_record_key_len(rec) > prefix_len &&
+	return rec_key_len(rec) > prefix_len &&
 	       memcmp(rec, prefix, prefix_len) == 0 && rec[prefix_len] == '|';
 }
 
 /* The fourth '|'-separated field of the record's key; empty if none. */
 static const unsigned char *key_time(const unsigned char *rec, size_t *len)
 {
-	const unsigned char *p = rec, *end = rec + kvp_record_key_len(rec);
+	const unsigned char *p = rec, *end = rec + rec_key_len(rec);
 	const unsigned char *bar;
 
 	for (int field = 0; field < 3; field++) {

@@ -29,13 +29,13 @@ int kvp_event_list(const kvp_store *store, const char *prefix,
 	int r;
 
 	if (!store || !out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_event_list: NULL argument");
 	memset(out, 0, sizeof(*out));
 	if (!prefix)
 		prefix = KVP_DEFAULT_KEY_PREFIX;
 	if (!event_prefix_valid(prefix))
-		return kvp_fail(KVP_ERR_INVALID_ARG, store->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, store->path, 0, 0,
 				"key prefix must be 1 to %d characters of "
 				"[A-Za-z0-9._-]",
 				KVP_KEY_PREFIX_MAX);
@@ -47,7 +47,7 @@ int kvp_event_list(const kvp_store *store, const char *prefix,
 	r = pool_file_load(&pf);
 	ours = r < 0 ? NULL : malloc((pf.count + 1) * sizeof(*ours));
 	if (r == 0 && !ours)
-		r = kvp_fail_nomem(store->path);
+		r = err_fail_nomem(store->path);
 	if (r == 0) {
 		for (size_t i = 0; i < pf.count; i++)
 			if (event_key_is_ours(pool_record(&pf, i), prefix,

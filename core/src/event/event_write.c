@@ -81,15 +81,15 @@ int kvp_event_record(const kvp_settings *s, const kvp_event *ev)
 	int r;
 
 	if (!s || !ev)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_event_record: NULL argument");
 	if (s->max_records < 1 || s->max_records > KVP_MAX_UNIQUE_KEYS)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, KVP_MAX_UNIQUE_KEYS,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, KVP_MAX_UNIQUE_KEYS,
 				s->max_records,
 				"max_records must be between 1 and %d, got %u",
 				KVP_MAX_UNIQUE_KEYS, s->max_records);
 	if (s->write != KVP_WRITE_APPEND && s->write != KVP_WRITE_INSERT)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown write mode %d", (int)s->write);
 	r = kvp_event_encode(s, ev, key, sizeof(key), value, sizeof(value));
 	if (r < 0)
@@ -105,8 +105,8 @@ int kvp_event_record(const kvp_settings *s, const kvp_event *ev)
 	value_len = strlen(value);
 	/* The encoder keeps within the limits; the store's own checks keep
 	 * what reaches the file in one place. */
-	if ((r = kvp_validate_key(store, key, key_len)) == 0 &&
-	    (r = kvp_validate_value(store, value, value_len)) == 0 &&
+	if ((r = store_validate_key(store, key, key_len)) == 0 &&
+	    (r = store_validate_value(store, value, value_len)) == 0 &&
 	    (r = store_open_for_edit(store, &pf, POOL_WRITE_CREATE, false)) ==
 		0) {
 		r = record_locked(s, &pf, boot, key, key_len, value, value_len);

@@ -43,7 +43,7 @@ static int try_flock(int fd, bool exclusive, const char *path)
 		if (errno == EWOULDBLOCK)
 			return 1;
 		if (errno != EINTR)
-			return kvp_fail_errno(errno, path, "flock");
+			return err_fail_errno(errno, path, "flock");
 	}
 }
 
@@ -58,7 +58,7 @@ static int try_ofd(int fd, bool exclusive, const char *path)
 		if (errno == EAGAIN || errno == EACCES)
 			return 1;
 		if (errno != EINTR)
-			return kvp_fail_errno(errno, path,
+			return err_fail_errno(errno, path,
 					      "fcntl(F_OFD_SETLK)");
 	}
 }
@@ -85,7 +85,7 @@ static int wait_for(int (*try)(int, bool, const char *), int fd, bool exclusive,
 
 		if (r <= 0)
 			return r;
-		left = kvp_ns_left(deadline);
+		left = deadline_ns_left(deadline);
 		if (left == 0)
 			return 1;
 		nap(backoff < left ? backoff : left);
@@ -94,8 +94,8 @@ static int wait_for(int (*try)(int, bool, const char *), int fd, bool exclusive,
 	}
 }
 
-int kvp_lock(int fd, bool exclusive, const struct timespec *deadline,
-	     unsigned int timeout_ms, const char *path)
+int pool_lock(int fd, bool exclusive, const struct timespec *deadline,
+	      unsigned int timeout_ms, const char *path)
 {
 	const char *kind = exclusive ? "exclusive" : "shared";
 	int r;
@@ -105,7 +105,7 @@ int kvp_lock(int fd, bool exclusive, const struct timespec *deadline,
 	if (r < 0)
 		return r;
 	if (r > 0) {
-		kvp_fail(KVP_ERR_LOCK_TIMEOUT, path, timeout_ms, 0,
+		err_fail(KVP_ERR_LOCK_TIMEOUT, path, timeout_ms, 0,
 			 "lock timeout: %s flock not granted within %u ms "
 			 "(another writer such as cloud-init holds it)",
 			 kind, timeout_ms);
@@ -118,13 +118,13 @@ int kvp_lock(int fd, bool exclusive, const struct timespec *deadline,
 	if (r > 0) {
 		holder = fcntl_holder(fd, exclusive);
 		if (holder > 0)
-			kvp_fail(KVP_ERR_LOCK_TIMEOUT, path, timeout_ms, 0,
+			err_fail(KVP_ERR_LOCK_TIMEOUT, path, timeout_ms, 0,
 				 "lock timeout: %s fcntl lock not granted "
 				 "within %u ms (held by pid %ld, e.g. "
 				 "hv_kvp_daemon)",
 				 kind, timeout_ms, (long)holder);
 		else
-			kvp_fail(KVP_ERR_LOCK_TIMEOUT, path, timeout_ms, 0,
+			err_fail(KVP_ERR_LOCK_TIMEOUT, path, timeout_ms, 0,
 				 "lock timeout: %s fcntl lock not granted "
 				 "within %u ms",
 				 kind, timeout_ms);
@@ -134,7 +134,7 @@ int kvp_lock(int fd, bool exclusive, const struct timespec *deadline,
 	return r;
 }
 
-void kvp_unlock(int fd)
+void pool_unlock(int fd)
 {
 	struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET};
 

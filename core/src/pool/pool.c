@@ -29,7 +29,7 @@ const char *kvp_pool_name(kvp_pool pool)
 int kvp_pool_from_name(const char *name, kvp_pool *out)
 {
 	if (!name || !out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"pool name is NULL");
 	for (unsigned int i = 0; i < KVP_POOL_COUNT; i++) {
 		if (strcmp(name, pool_names[i]) == 0 ||
@@ -38,7 +38,7 @@ int kvp_pool_from_name(const char *name, kvp_pool *out)
 			return 0;
 		}
 	}
-	return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+	return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 			"unknown pool '%s' (expected external, guest, auto, "
 			"auto_external, auto_internal or 0-4)",
 			name);
@@ -61,14 +61,14 @@ const char *kvp_mode_name(kvp_mode mode)
 int kvp_mode_from_name(const char *name, kvp_mode *out)
 {
 	if (!name || !out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"mode name is NULL");
 	if (strcmp(name, "safe") == 0)
 		*out = KVP_MODE_SAFE;
 	else if (strcmp(name, "unsafe") == 0)
 		*out = KVP_MODE_UNSAFE;
 	else
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown mode '%s' (expected safe or unsafe)",
 				name);
 	return 0;

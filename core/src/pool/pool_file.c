@@ -41,7 +41,7 @@ static int make_dirs(const char *dir)
 	int r = 0;
 
 	if (!copy)
-		return kvp_fail_nomem(dir);
+		return err_fail_nomem(dir);
 	for (char *p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
@@ -51,12 +51,12 @@ static int make_dirs(const char *dir)
 			/* mkdir's mode is cut by the caller's umask (077 in
 			 * some login paths): make a new directory 0755. */
 			if (chmod(copy, 0755) == -1) {
-				r = kvp_fail_errno(
+				r = err_fail_errno(
 				    errno, copy, "cannot chmod pool directory");
 				break;
 			}
 		} else if (errno != EEXIST) {
-			r = kvp_fail_errno(errno, copy,
+			r = err_fail_errno(errno, copy,
 					   "cannot create pool directory");
 			break;
 		}
@@ -71,9 +71,9 @@ static int make_dirs(const char *dir)
 static int open_failed(int err, const char *path)
 {
 	if (err == ELOOP)
-		return kvp_fail_errno(err, path,
+		return err_fail_errno(err, path,
 				      "refusing to open a symbolic link");
-	return kvp_fail_errno(err, path, "open");
+	return err_fail_errno(err, path, "open");
 }
 
 /* Open for writing, creating the file 0600 (and its directory 0755) when
@@ -94,7 +94,7 @@ static int open_create(const kvp_store *s)
 			if (fchmod(fd, 0600) == -1) {
 				int err = errno;
 				close(fd);
-				return kvp_fail_errno(err, s->path, "fchmod");
+				return err_fail_errno(err, s->path, "fchmod");
 			}
 			return fd;
 		}
@@ -106,7 +106,7 @@ static int open_create(const kvp_store *s)
 		if (r < 0)
 			return r;
 	}
-	return kvp_fail_errno(EAGAIN, s->path, "open (file keeps vanishing)");
+	return err_fail_errno(EAGAIN, s->path, "open (file keeps vanishing)");
 }
 
 static void pool_file_init(struct pool_file *pf, const kvp_store *s)
@@ -126,7 +126,7 @@ int pool_file_open(const kvp_store *s, enum pool_access access,
 	pool_file_init(pf, s);
 	pf->writable = access != POOL_READ;
 	/* The deadline starts before open: it bounds the whole wait. */
-	kvp_deadline_after_ms(&deadline, s->lock_timeout_ms);
+	deadline_after_ms(&deadline, s->lock_timeout_ms);
 
 	if (access == POOL_WRITE_CREATE) {
 		pf->fd = open_create(s);
@@ -145,17 +145,17 @@ int pool_file_open(const kvp_store *s, enum pool_access access,
 	/* O_NONBLOCK kept a FIFO from hanging the open; a FIFO, device or
 	 * directory is refused below, once. The size only means something
 	 * once we hold the lock, so one fstat after it serves both. */
-	r = kvp_lock(pf->fd, access != POOL_READ, &deadline, s->lock_timeout_ms,
-		     s->path);
+	r = pool_lock(pf->fd, access != POOL_READ, &deadline,
+		      s->lock_timeout_ms, s->path);
 	if (r < 0)
 		goto fail;
 	if (fstat(pf->fd, &st) == -1)
-		r = kvp_fail_errno(errno, s->path, "fstat");
+		r = err_fail_errno(errno, s->path, "fstat");
 	else if (!S_ISREG(st.st_mode))
-		r = kvp_fail(KVP_ERR_CORRUPT, s->path, 0, 0,
+		r = err_fail(KVP_ERR_CORRUPT, s->path, 0, 0,
 			     "not a regular file");
 	if (r < 0) {
-		kvp_unlock(pf->fd);
+		pool_unlock(pf->fd);
 		goto fail;
 	}
 	pf->disk_count = (size_t)st.st_size / KVP_RECORD_SIZE;
@@ -178,7 +178,7 @@ int pool_file_load(struct pool_file *pf)
 	if (bytes) {
 		pf->data = malloc(bytes);
 		if (!pf->data)
-			return kvp_fail_nomem(pf->store->path);
+			return err_fail_nomem(pf->store->path);
 	}
 	while (done < bytes) {
 		ssize_t n =
@@ -186,7 +186,7 @@ int pool_file_load(struct pool_file *pf)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return kvp_fail_errno(errno, pf->store->path, "read");
+			return err_fail_errno(errno, pf->store->path, "read");
 		}
 		if (n == 0) /* shrank under us: a writer without locks */
 			break;
@@ -197,7 +197,7 @@ int pool_file_load(struct pool_file *pf)
 	if (pf->writable) {
 		pf->dirty = calloc(pf->count ? pf->count : 1, 1);
 		if (!pf->dirty)
-			return kvp_fail_nomem(pf->store->path);
+			return err_fail_nomem(pf->store->path);
 	}
 	return 0;
 }
@@ -205,7 +205,7 @@ int pool_file_load(struct pool_file *pf)
 int pool_file_truncate(struct pool_file *pf, size_t records)
 {
 	if (ftruncate(pf->fd, (off_t)(records * KVP_RECORD_SIZE)) == -1)
-		return kvp_fail_errno(errno, pf->store->path, "ftruncate");
+		return err_fail_errno(errno, pf->store->path, "ftruncate");
 	pf->disk_count = records;
 	if (pf->count > records)
 		pf->count = records;
@@ -231,7 +231,7 @@ int pool_file_repair(struct pool_file *pf)
 
 		nanosleep(&ts, NULL);
 		if (fstat(pf->fd, &st) == -1)
-			return kvp_fail_errno(errno, pf->store->path, "fstat");
+			return err_fail_errno(errno, pf->store->path, "fstat");
 		if ((size_t)st.st_size == before)
 			break;
 		pf->disk_count = (size_t)st.st_size / KVP_RECORD_SIZE;
@@ -274,12 +274,12 @@ int pool_file_push(struct pool_file *pf, const char *key, size_t key_len,
 		size_t cap = pf->tail_cap ? pf->tail_cap * 2 : 1;
 		unsigned char *t = realloc(pf->tail, cap * KVP_RECORD_SIZE);
 		if (!t)
-			return kvp_fail_nomem(pf->store->path);
+			return err_fail_nomem(pf->store->path);
 		pf->tail = t;
 		pf->tail_cap = cap;
 	}
-	kvp_record_encode(pf->tail + pf->tail_count * KVP_RECORD_SIZE, key,
-			  key_len, value, value_len);
+	rec_encode(pf->tail + pf->tail_count * KVP_RECORD_SIZE, key, key_len,
+		   value, value_len);
 	pf->tail_count++;
 	return 0;
 }
@@ -294,7 +294,7 @@ static int write_all(struct pool_file *pf, const void *buf, size_t len,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return kvp_fail_errno(errno, pf->store->path, "write");
+			return err_fail_errno(errno, pf->store->path, "write");
 		}
 		p += n;
 		len -= (size_t)n;
@@ -455,7 +455,7 @@ int pool_file_replace(struct pool_file *pf)
 void pool_file_close(struct pool_file *pf)
 {
 	if (pf->fd >= 0) {
-		kvp_unlock(pf->fd);
+		pool_unlock(pf->fd);
 		close(pf->fd);
 		pf->fd = -1;
 	}

@@ -29,21 +29,20 @@ int record_list_build_indexed(kvp_record_list *out, const char *path,
 	for (size_t i = 0; i < count; i++) {
 		const unsigned char *k = recs + key_at[i] * KVP_RECORD_SIZE;
 		const unsigned char *v = recs + value_at[i] * KVP_RECORD_SIZE;
-		bytes += kvp_record_key_len(k) + kvp_record_value_len(v) + 2;
+		bytes += rec_key_len(k) + rec_value_len(v) + 2;
 	}
 	out->records = malloc(bytes);
 	if (!out->records)
-		return kvp_fail_nomem(path);
+		return err_fail_nomem(path);
 	cursor = (char *)(out->records + count);
 	for (size_t i = 0; i < count; i++) {
 		const unsigned char *k = recs + key_at[i] * KVP_RECORD_SIZE;
 		const unsigned char *v = recs + value_at[i] * KVP_RECORD_SIZE;
 		kvp_record *r = &out->records[i];
-		r->key_len = kvp_record_key_len(k);
+		r->key_len = rec_key_len(k);
 		r->key = copy_field(&cursor, k, r->key_len);
-		r->value_len = kvp_record_value_len(v);
-		r->value =
-		    copy_field(&cursor, kvp_record_value(v), r->value_len);
+		r->value_len = rec_value_len(v);
+		r->value = copy_field(&cursor, rec_value(v), r->value_len);
 	}
 	out->count = count;
 	return 0;
@@ -61,7 +60,7 @@ int record_list_build(kvp_record_list *out, const char *path, size_t count,
 	}
 	index = malloc(count * sizeof(*index));
 	if (!index)
-		return kvp_fail_nomem(path);
+		return err_fail_nomem(path);
 	for (size_t i = 0; i < count; i++)
 		index[i] = i;
 	r = record_list_build_indexed(out, path, count, recs, index, index);

@@ -23,29 +23,29 @@ int kvp_store_new_in(kvp_store **out, kvp_pool pool, const char *dir,
 	size_t dlen;
 
 	if (!out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_store_new_in: out is NULL");
 	*out = NULL;
 	if (!name)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown pool %d", (int)pool);
 	if (!kvp_mode_name(mode))
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown mode %d", (int)mode);
 	if (!dir || !*dir)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"pool directory is empty");
 	dlen = strlen(dir);
 	while (dlen > 1 && dir[dlen - 1] == '/')
 		dlen--;
 	if (dlen + 1 + strlen(name) >= KVP_ERROR_PATH_MAX)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL,
 				KVP_ERROR_PATH_MAX - 1, dlen + 1 + strlen(name),
 				"pool directory path too long");
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return kvp_fail_nomem(dir);
+		return err_fail_nomem(dir);
 	s->pool = pool;
 	s->mode = mode;
 	s->lock_timeout_ms = KVP_DEFAULT_LOCK_TIMEOUT_MS;
@@ -55,7 +55,7 @@ int kvp_store_new_in(kvp_store **out, kvp_pool pool, const char *dir,
 		s->path = NULL;
 	if (!s->dir || !s->path) {
 		kvp_store_free(s);
-		return kvp_fail_nomem(dir);
+		return err_fail_nomem(dir);
 	}
 	*out = s;
 	return 0;
@@ -111,10 +111,10 @@ static int stat_pool(const kvp_store *s, struct stat *st)
 	if (lstat(s->path, st) == -1) {
 		if (errno == ENOENT)
 			return 1;
-		return kvp_fail_errno(errno, s->path, "stat");
+		return err_fail_errno(errno, s->path, "stat");
 	}
 	if (!S_ISREG(st->st_mode))
-		return kvp_fail(KVP_ERR_CORRUPT, s->path, 0, 0,
+		return err_fail(KVP_ERR_CORRUPT, s->path, 0, 0,
 				"not a regular file");
 	return 0;
 }
@@ -148,14 +148,14 @@ int kvp_store_read_n(const kvp_store *s, const char *key, size_t key_len,
 	int r;
 
 	if (!value)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"read: value is NULL");
 	*value = NULL;
 	if (!key || key_len == 0)
-		return kvp_fail(KVP_ERR_EMPTY_KEY, s->path, 0, 0,
+		return err_fail(KVP_ERR_EMPTY_KEY, s->path, 0, 0,
 				"key is empty");
 	if (memchr(key, '\0', key_len))
-		return kvp_fail(KVP_ERR_KEY_CONTAINS_NULL, s->path, 0, key_len,
+		return err_fail(KVP_ERR_KEY_CONTAINS_NULL, s->path, 0, key_len,
 				"key contains a NUL byte");
 
 	r = load_for_read(s, &pf);
@@ -164,7 +164,7 @@ int kvp_store_read_n(const kvp_store *s, const char *key, size_t key_len,
 	if (r == 1)
 		return 0;
 	for (size_t i = pf.count; i-- > 0;) {
-		if (kvp_record_key_is(pool_record(&pf, i), key, key_len)) {
+		if (rec_key_is(pool_record(&pf, i), key, key_len)) {
 			found = pool_record(&pf, i);
 			break;
 		}
@@ -173,13 +173,13 @@ int kvp_store_read_n(const kvp_store *s, const char *key, size_t key_len,
 		pool_file_close(&pf);
 		return 0;
 	}
-	len = kvp_record_value_len(found);
+	len = rec_value_len(found);
 	*value = malloc(len + 1);
 	if (!*value) {
 		pool_file_close(&pf);
-		return kvp_fail_nomem(s->path);
+		return err_fail_nomem(s->path);
 	}
-	memcpy(*value, kvp_record_value(found), len);
+	memcpy(*value, rec_value(found), len);
 	(*value)[len] = '\0';
 	if (value_len)
 		*value_len = len;
@@ -193,7 +193,7 @@ int kvp_store_dump(const kvp_store *s, kvp_record_list *out)
 	int r;
 
 	if (!out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"dump: out is NULL");
 	memset(out, 0, sizeof(*out));
 	r = load_for_read(s, &pf);
@@ -215,7 +215,7 @@ int kvp_store_entries(const kvp_store *s, kvp_record_list *out)
 	int r;
 
 	if (!out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"entries: out is NULL");
 	memset(out, 0, sizeof(*out));
 	r = load_for_read(s, &pf);
@@ -230,13 +230,13 @@ int kvp_store_entries(const kvp_store *s, kvp_record_list *out)
 		free(first);
 		free(last);
 		pool_file_close(&pf);
-		return kvp_fail_nomem(s->path);
+		return err_fail_nomem(s->path);
 	}
 	for (size_t i = 0; i < pf.count; i++) {
 		const unsigned char *rec = pool_record(&pf, i);
 		bool added;
-		struct keyset_entry *e = keyset_add(
-		    &ks, rec, kvp_record_key_len(rec), unique, &added);
+		struct keyset_entry *e =
+		    keyset_add(&ks, rec, rec_key_len(rec), unique, &added);
 		if (added) {
 			first[unique] = i;
 			last[unique] = i;
@@ -261,7 +261,7 @@ int kvp_store_len(const kvp_store *s, size_t *out)
 	int r;
 
 	if (!out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"len: out is NULL");
 	*out = 0;
 	/* Under the shared lock: hv_kvp_daemon rewrites a pool by truncating
@@ -289,12 +289,12 @@ int kvp_boot_time(long long *out)
 	bool found = false;
 
 	if (!f)
-		return kvp_fail_errno(errno, "/proc/stat", "open");
+		return err_fail_errno(errno, "/proc/stat", "open");
 	while (!found && fgets(line, sizeof(line), f))
 		found = sscanf(line, "btime %lld", out) == 1;
 	fclose(f);
 	if (!found)
-		return kvp_fail(KVP_ERR_CORRUPT, "/proc/stat", 0, 0,
+		return err_fail(KVP_ERR_CORRUPT, "/proc/stat", 0, 0,
 				"no btime line");
 	return 0;
 }

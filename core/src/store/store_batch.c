@@ -14,13 +14,13 @@ static int validate_pairs(const kvp_store *s, const kvp_pair *pairs,
 	int r;
 
 	if (!pairs && count)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"pairs is NULL");
 	for (size_t i = 0; i < count; i++) {
-		if ((r = kvp_validate_key(s, pairs[i].key, pairs[i].key_len)) <
-			0 ||
-		    (r = kvp_validate_value(s, pairs[i].value,
-					    pairs[i].value_len)) < 0)
+		if ((r = store_validate_key(s, pairs[i].key,
+					    pairs[i].key_len)) < 0 ||
+		    (r = store_validate_value(s, pairs[i].value,
+					      pairs[i].value_len)) < 0)
 			return r;
 	}
 	return 0;
@@ -58,16 +58,16 @@ int kvp_store_delete_multiple(const kvp_store *s, const char *const *keys,
 	if (removed)
 		*removed = 0;
 	if (!keys && count)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"keys is NULL");
 	if (count == 0)
 		return 0;
 	if (keyset_init(&ks, count) < 0)
-		return kvp_fail_nomem(s->path);
+		return err_fail_nomem(s->path);
 	for (size_t i = 0; i < count; i++) {
 		if (!keys[i]) {
 			keyset_free(&ks);
-			return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+			return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 					"keys[%zu] is NULL", i);
 		}
 		keyset_add(&ks, keys[i], strlen(keys[i]), 0, &added);
@@ -83,7 +83,7 @@ int kvp_store_delete_multiple(const kvp_store *s, const char *const *keys,
 		gone = pf.tombstones;
 	for (size_t i = 0; i < pf.count;) {
 		const unsigned char *rec = pool_record(&pf, i);
-		if (keyset_contains(&ks, rec, kvp_record_key_len(rec))) {
+		if (keyset_contains(&ks, rec, rec_key_len(rec))) {
 			pool_file_remove(&pf, i);
 			gone++;
 		} else {
@@ -108,13 +108,13 @@ int kvp_store_load(const kvp_store *s, const kvp_pair *pairs, size_t count)
 	if (r < 0)
 		return r;
 	if (keyset_init(&ks, count) < 0)
-		return kvp_fail_nomem(s->path);
+		return err_fail_nomem(s->path);
 	for (size_t i = 0; i < count; i++)
 		keyset_add(&ks, pairs[i].key, pairs[i].key_len, 0, &added);
 	if (ks.count > KVP_MAX_UNIQUE_KEYS) {
 		size_t unique = ks.count;
 		keyset_free(&ks);
-		return kvp_fail(KVP_ERR_MAX_UNIQUE_KEYS, s->path,
+		return err_fail(KVP_ERR_MAX_UNIQUE_KEYS, s->path,
 				KVP_MAX_UNIQUE_KEYS, unique,
 				"load holds %zu unique keys, more than the "
 				"maximum of %d",

@@ -14,7 +14,7 @@
 static json_t *bytes_to_json(const char *s, size_t len)
 {
 	size_t n;
-	char *clean = kvp_utf8_lossy(s, len, &n);
+	char *clean = utf8_lossy(s, len, &n);
 	json_t *j;
 
 	if (!clean)
@@ -55,7 +55,7 @@ static int add_record(json_t *root, const kvp_record *r, int flags)
 		return json_array_append_new(
 		    root,
 		    record_object(bytes_to_json(r->key, r->key_len), value));
-	key = kvp_utf8_lossy(r->key, r->key_len, &klen);
+	key = utf8_lossy(r->key, r->key_len, &klen);
 	if (!key || !value) {
 		free(key);
 		json_decref(value);
@@ -102,10 +102,10 @@ static int write_file_atomic(const char *path, const char *text)
 	int fd, r = 0;
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return kvp_fail_nomem(path);
+		return err_fail_nomem(path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		r = kvp_fail_errno(errno, path, "cannot create temporary file");
+		r = err_fail_errno(errno, path, "cannot create temporary file");
 		free(tmp);
 		return r;
 	}
@@ -114,15 +114,15 @@ static int write_file_atomic(const char *path, const char *text)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = kvp_fail_errno(errno, path, "write");
+			r = err_fail_errno(errno, path, "write");
 			break;
 		}
 		done += (size_t)n;
 	}
 	if (close(fd) == -1 && r == 0)
-		r = kvp_fail_errno(errno, path, "close");
+		r = err_fail_errno(errno, path, "close");
 	if (r == 0 && rename(tmp, path) == -1)
-		r = kvp_fail_errno(errno, path, "rename");
+		r = err_fail_errno(errno, path, "rename");
 	if (r < 0)
 		unlink(tmp);
 	free(tmp);
@@ -136,7 +136,7 @@ int kvp_store_dump_json(const kvp_store *s, const char *path)
 	int r;
 
 	if (!path || !*path)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"dump_json: output path is empty");
 	r = kvp_store_entries(s, &list);
 	if (r < 0)
@@ -144,7 +144,7 @@ int kvp_store_dump_json(const kvp_store *s, const char *path)
 	text = kvp_record_list_json(&list, KVP_JSON_OBJECT);
 	kvp_record_list_free(&list);
 	if (!text)
-		return kvp_fail_nomem(path);
+		return err_fail_nomem(path);
 	r = write_file_atomic(path, text);
 	free(text);
 	return r;

@@ -41,12 +41,12 @@ static size_t count_unique_keys(const struct pool_file *pf, int *err)
 
 	*err = 0;
 	if (keyset_init(&ks, pf->count) < 0) {
-		*err = kvp_fail_nomem(pf->store->path);
+		*err = err_fail_nomem(pf->store->path);
 		return 0;
 	}
 	for (size_t i = 0; i < pf->count; i++) {
 		const unsigned char *rec = pool_record(pf, i);
-		keyset_add(&ks, rec, kvp_record_key_len(rec), 0, &added);
+		keyset_add(&ks, rec, rec_key_len(rec), 0, &added);
 	}
 	n = ks.count;
 	keyset_free(&ks);
@@ -68,7 +68,7 @@ int store_insert_edit(struct pool_file *pf, const char *key, size_t key_len,
 	int r = 0;
 
 	for (size_t i = 0; i < pf->count;) {
-		if (!kvp_record_key_is(pool_record(pf, i), key, key_len)) {
+		if (!rec_key_is(pool_record(pf, i), key, key_len)) {
 			i++;
 		} else if (!found) {
 			pool_file_set_value(pf, i, value, value_len);
@@ -88,7 +88,7 @@ int store_insert_edit(struct pool_file *pf, const char *key, size_t key_len,
 	if (r < 0)
 		return r;
 	if (unique >= KVP_MAX_UNIQUE_KEYS)
-		return kvp_fail(KVP_ERR_MAX_UNIQUE_KEYS, path,
+		return err_fail(KVP_ERR_MAX_UNIQUE_KEYS, path,
 				KVP_MAX_UNIQUE_KEYS, unique,
 				"pool already holds %zu unique keys, the "
 				"maximum of %d; a new key cannot be inserted",
@@ -102,8 +102,8 @@ int kvp_store_insert_n(const kvp_store *s, const char *key, size_t key_len,
 	struct pool_file pf;
 	int r;
 
-	if ((r = kvp_validate_key(s, key, key_len)) < 0 ||
-	    (r = kvp_validate_value(s, value, value_len)) < 0)
+	if ((r = store_validate_key(s, key, key_len)) < 0 ||
+	    (r = store_validate_value(s, value, value_len)) < 0)
 		return r;
 	r = store_open_for_edit(s, &pf, POOL_WRITE_CREATE, true);
 	if (r < 0)
@@ -141,7 +141,7 @@ int kvp_store_delete_n(const kvp_store *s, const char *key, size_t key_len)
 	int r;
 
 	if (!key && key_len)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"delete: key is NULL");
 	r = store_open_for_edit(s, &pf, POOL_WRITE, true);
 	if (r != 0)
@@ -150,7 +150,7 @@ int kvp_store_delete_n(const kvp_store *s, const char *key, size_t key_len)
 	/* delete("") matches empty-key records, which opening removed. */
 	found = key_len == 0 && pf.tombstones;
 	for (size_t i = 0; i < pf.count;) {
-		if (kvp_record_key_is(pool_record(&pf, i), key, key_len)) {
+		if (rec_key_is(pool_record(&pf, i), key, key_len)) {
 			pool_file_remove(&pf, i);
 			found = true;
 		} else {

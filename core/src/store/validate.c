@@ -4,47 +4,47 @@
 
 #include "util/internal.h"
 
-int kvp_validate_key(const kvp_store *s, const char *key, size_t len)
+int store_validate_key(const kvp_store *s, const char *key, size_t len)
 {
 	size_t max = kvp_mode_max_key_size(s->mode);
 
 	if (!key || len == 0)
-		return kvp_fail(KVP_ERR_EMPTY_KEY, s->path, 0, 0,
+		return err_fail(KVP_ERR_EMPTY_KEY, s->path, 0, 0,
 				"key is empty");
 	if (memchr(key, '\0', len))
-		return kvp_fail(KVP_ERR_KEY_CONTAINS_NULL, s->path, 0, len,
+		return err_fail(KVP_ERR_KEY_CONTAINS_NULL, s->path, 0, len,
 				"key contains a NUL byte");
 	if (len > max)
-		return kvp_fail(KVP_ERR_KEY_TOO_LARGE, s->path, max, len,
+		return err_fail(KVP_ERR_KEY_TOO_LARGE, s->path, max, len,
 				"key too large: %zu bytes, limit %zu (%s mode)",
 				len, max, kvp_mode_name(s->mode));
-	if (!kvp_utf8_valid(key, len))
-		return kvp_fail(KVP_ERR_INVALID_UTF8, s->path, 0, len,
+	if (!utf8_valid(key, len))
+		return err_fail(KVP_ERR_INVALID_UTF8, s->path, 0, len,
 				"key is not valid UTF-8 (first bad byte at "
 				"offset %zu)",
-				kvp_utf8_valid_prefix(key, len));
+				utf8_valid_prefix(key, len));
 	return 0;
 }
 
-int kvp_validate_value(const kvp_store *s, const char *value, size_t len)
+int store_validate_value(const kvp_store *s, const char *value, size_t len)
 {
 	size_t max = kvp_mode_max_value_size(s->mode);
 
 	if (!value && len > 0)
-		return kvp_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,
 				"value is NULL");
 	if (len > max)
-		return kvp_fail(KVP_ERR_VALUE_TOO_LARGE, s->path, max, len,
+		return err_fail(KVP_ERR_VALUE_TOO_LARGE, s->path, max, len,
 				"value too large: %zu bytes, limit %zu (%s "
 				"mode)",
 				len, max, kvp_mode_name(s->mode));
 	if (len && memchr(value, '\0', len))
-		return kvp_fail(KVP_ERR_VALUE_CONTAINS_NULL, s->path, 0, len,
+		return err_fail(KVP_ERR_VALUE_CONTAINS_NULL, s->path, 0, len,
 				"value contains a NUL byte");
-	if (len && !kvp_utf8_valid(value, len))
-		return kvp_fail(KVP_ERR_INVALID_UTF8, s->path, 0, len,
+	if (len && !utf8_valid(value, len))
+		return err_fail(KVP_ERR_INVALID_UTF8, s->path, 0, len,
 				"value is not valid UTF-8 (first bad byte at "
 				"offset %zu)",
-				kvp_utf8_valid_prefix(value, len));
+				utf8_valid_prefix(value, len));
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* deadline.c - monotonic deadlines for bounded lock waits. */
 #include "util/internal.h"
 
-void kvp_deadline_after_ms(struct timespec *deadline, unsigned int ms)
+void deadline_after_ms(struct timespec *deadline, unsigned int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, deadline);
 	deadline->tv_sec += ms / 1000;
@@ -12,7 +12,7 @@ void kvp_deadline_after_ms(struct timespec *deadline, unsigned int ms)
 	}
 }
 
-long long kvp_ns_left(const struct timespec *deadline)
+long long deadline_ns_left(const struct timespec *deadline)
 {
 	struct timespec now;
 	long long ns;

@@ -49,7 +49,7 @@ const char *kvp_error_name(int code)
 	}
 }
 
-int kvp_fail(int code, const char *path, size_t max, size_t actual,
+int err_fail(int code, const char *path, size_t max, size_t actual,
 	     const char *fmt, ...)
 {
 	char text[1024];
@@ -74,24 +74,24 @@ int kvp_fail(int code, const char *path, size_t max, size_t actual,
 	return code;
 }
 
-int kvp_fail_errno(int err, const char *path, const char *what)
+int err_fail_errno(int err, const char *path, const char *what)
 {
 	char buf[128];
 	const char *text = strerror_r(err, buf, sizeof(buf));
 
-	kvp_fail(KVP_ERR_IO, path, 0, 0, "%s: %s", what, text);
+	err_fail(KVP_ERR_IO, path, 0, 0, "%s: %s", what, text);
 	last_error.sys_errno = err;
 	return KVP_ERR_IO;
 }
 
-int kvp_fail_nomem(const char *path)
+int err_fail_nomem(const char *path)
 {
-	kvp_fail(KVP_ERR_NOMEM, path, 0, 0, "out of memory");
+	err_fail(KVP_ERR_NOMEM, path, 0, 0, "out of memory");
 	last_error.sys_errno = ENOMEM;
 	return KVP_ERR_NOMEM;
 }
 
-void kvp_error_set_location(const char *path, size_t line)
+void err_set_location(const char *path, size_t line)
 {
 	snprintf(last_error.path, sizeof(last_error.path), "%s", path);
 	last_error.line = line;

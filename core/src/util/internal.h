@@ -21,42 +21,42 @@ struct kvp_store {
 };
 
 /* error.c: record the calling thread's error detail and return `code`. */
-int kvp_fail(int code, const char *path, size_t max, size_t actual,
+int err_fail(int code, const char *path, size_t max, size_t actual,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A failed system call: "<path>: <what>: <strerror(err)>". */
-int kvp_fail_errno(int err, const char *path, const char *what);
-int kvp_fail_nomem(const char *path);
+int err_fail_errno(int err, const char *path, const char *what);
+int err_fail_nomem(const char *path);
 /* Set the file and line of the current error (config errors, whose
- * message reads "FILE:LINE: ..." rather than kvp_fail's "PATH: ..."). */
-void kvp_error_set_location(const char *path, size_t line);
+ * message reads "FILE:LINE: ..." rather than err_fail's "PATH: ..."). */
+void err_set_location(const char *path, size_t line);
 
 /* utf8.c */
 /* Length of the longest valid UTF-8 prefix of s[0..len). */
-size_t kvp_utf8_valid_prefix(const char *s, size_t len);
-bool kvp_utf8_valid(const char *s, size_t len);
+size_t utf8_valid_prefix(const char *s, size_t len);
+bool utf8_valid(const char *s, size_t len);
 /* Largest n <= max such that s[0..n) does not end inside a sequence. */
-size_t kvp_utf8_cut(const char *s, size_t len, size_t max);
+size_t utf8_cut(const char *s, size_t len, size_t max);
 /* Copy with each invalid byte replaced by U+FFFD; NUL-terminated, malloc'd.
  * NULL when out of memory. */
-char *kvp_utf8_lossy(const char *s, size_t len, size_t *out_len);
+char *utf8_lossy(const char *s, size_t len, size_t *out_len);
 
 /* uuid.c: `len` bytes from getrandom(2); 0 or KVP_ERR_IO. */
-int kvp_random_bytes(void *buf, size_t len);
+int rand_bytes(void *buf, size_t len);
 
 /* validate.c: the write-side checks, with the store's path in messages. */
-int kvp_validate_key(const kvp_store *s, const char *key, size_t len);
-int kvp_validate_value(const kvp_store *s, const char *value, size_t len);
+int store_validate_key(const kvp_store *s, const char *key, size_t len);
+int store_validate_value(const kvp_store *s, const char *value, size_t len);
 
 /* deadline.c */
-void kvp_deadline_after_ms(struct timespec *deadline, unsigned int ms);
+void deadline_after_ms(struct timespec *deadline, unsigned int ms);
 /* Nanoseconds left until `deadline` (0 when passed). */
-long long kvp_ns_left(const struct timespec *deadline);
+long long deadline_ns_left(const struct timespec *deadline);
 
 /* lock.c: flock, then an OFD fcntl lock on the whole file, both waited for
  * until `deadline` at most. On failure neither lock is held. */
-int kvp_lock(int fd, bool exclusive, const struct timespec *deadline,
-	     unsigned int timeout_ms, const char *path);
+int pool_lock(int fd, bool exclusive, const struct timespec *deadline,
+	      unsigned int timeout_ms, const char *path);
 /* Release both (fcntl first, then flock). */
-void kvp_unlock(int fd);
+void pool_unlock(int fd);
 
 #endif

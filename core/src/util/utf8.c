@@ -43,7 +43,7 @@ static size_t sequence_length(const unsigned char *s, size_t left)
 	return need;
 }
 
-size_t kvp_utf8_valid_prefix(const char *s, size_t len)
+size_t utf8_valid_prefix(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -57,12 +57,12 @@ size_t kvp_utf8_valid_prefix(const char *s, size_t len)
 	return i;
 }
 
-bool kvp_utf8_valid(const char *s, size_t len)
+bool utf8_valid(const char *s, size_t len)
 {
-	return kvp_utf8_valid_prefix(s, len) == len;
+	return utf8_valid_prefix(s, len) == len;
 }
 
-size_t kvp_utf8_cut(const char *s, size_t len, size_t max)
+size_t utf8_cut(const char *s, size_t len, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
@@ -76,7 +76,7 @@ size_t kvp_utf8_cut(const char *s, size_t len, size_t max)
 	return n;
 }
 
-char *kvp_utf8_lossy(const char *s, size_t len, size_t *out_len)
+char *utf8_lossy(const char *s, size_t len, size_t *out_len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	/* Worst case: every byte becomes the 3-byte U+FFFD. */

@@ -7,7 +7,7 @@
 #include "util/internal.h"
 #include "kvp/event.h"
 
-int kvp_random_bytes(void *buf, size_t len)
+int rand_bytes(void *buf, size_t len)
 {
 	unsigned char *p = buf;
 
@@ -19,7 +19,7 @@ int kvp_random_bytes(void *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return kvp_fail_errno(errno, NULL, "getrandom");
+			return err_fail_errno(errno, NULL, "getrandom");
 		}
 		p += n;
 		len -= (size_t)n;
@@ -33,9 +33,9 @@ int kvp_uuid(char out[KVP_UUID_SIZE])
 	int r;
 
 	if (!out)
-		return kvp_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_uuid: out is NULL");
-	r = kvp_random_bytes(b, sizeof(b));
+	r = rand_bytes(b, sizeof(b));
 	if (r < 0)
 		return r;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
