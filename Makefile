@@ -236,7 +236,8 @@ format-check:
 #   make man            man/*.scd -> $(BUILD)/man/*.{3,5,8} (scdoc)
 #   make install        DESTDIR, PREFIX (/usr), LIBDIR (/usr/lib/<multiarch>),
 #                       SECUREDIR (<libdir>/security), SYSCONFDIR (/etc),
-#                       SBINDIR, INCLUDEDIR, MANDIR, PKGCONFIGDIR, PAMCONFIGDIR
+#                       SBINDIR, INCLUDEDIR, MANDIR, PKGCONFIGDIR, PAMCONFIGDIR,
+#                       TMPFILESDIR ($(PREFIX)/lib/tmpfiles.d)
 #   make uninstall      remove what install put there, except a
 #                       pam_kvp.conf that differs from the shipped one
 #   make check-install  install into a temporary DESTDIR and test the result
@@ -258,6 +259,7 @@ DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 PAMCONFIGDIR ?= $(DATADIR)/pam-configs
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 SYSCONFDIR ?= /etc
 INSTALL ?= install
 DEB_DIR ?= build-deb
@@ -296,7 +298,7 @@ install-files: build-all build-man
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SECUREDIR) \
 		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(INCLUDEDIR)/kvp \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(PAMCONFIGDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/security $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 0644 $(LIB_REAL) $(DESTDIR)$(LIBDIR)/
 	ln -sfn $(notdir $(LIB_REAL)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
@@ -316,6 +318,7 @@ install-files: build-all build-man
 	$(INSTALL) -m 0644 $(PAM_MODULE) $(DESTDIR)$(SECUREDIR)/
 	$(INSTALL) -m 0755 $(KVPCTL) $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0644 conf/pam-configs/kvp $(DESTDIR)$(PAMCONFIGDIR)/kvp
+	$(INSTALL) -m 0644 conf/tmpfiles.d/pam_kvp.conf $(DESTDIR)$(TMPFILESDIR)/
 	@if [ -e $(CONF_DEST) ]; then \
 		echo "install: kept the existing $(CONF_DEST)"; \
 	else \
@@ -342,7 +345,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libkvpcore.so \
 		$(DESTDIR)$(PKGCONFIGDIR)/libkvpcore.pc \
 		$(DESTDIR)$(SECUREDIR)/pam_kvp.so $(DESTDIR)$(SBINDIR)/kvpctl \
-		$(DESTDIR)$(PAMCONFIGDIR)/kvp \
+		$(DESTDIR)$(PAMCONFIGDIR)/kvp $(DESTDIR)$(TMPFILESDIR)/pam_kvp.conf \
 		$(patsubst core/include/%,$(DESTDIR)$(INCLUDEDIR)/%,$(PUBLIC_HEADERS)) \
 		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
 	[ ! -d $(DESTDIR)$(INCLUDEDIR)/kvp ] || \

@@ -77,12 +77,33 @@ expect "pam_kvp.conf is the shipped one" \
 	cmp -s conf/pam_kvp.conf "$D/etc/security/pam_kvp.conf"
 expect "pam-auth-update profile 0644" \
 	has_mode "$D/usr/share/pam-configs/kvp" 644
+expect "tmpfiles.d rule 0644 (the guest pool 0600 root at boot)" \
+	has_mode "$D/usr/lib/tmpfiles.d/pam_kvp.conf" 644
+if command -v systemd-tmpfiles >/dev/null; then
+	# The rule applied to a scratch root: a world-readable pool (as
+	# hv_kvp_daemon makes it) becomes 0600 root, a missing one is made so.
+	tf=$(mktemp -d)
+	mkdir -p "$tf/var/lib/hyperv"
+	: >"$tf/var/lib/hyperv/.kvp_pool_1"
+	chmod 0644 "$tf/var/lib/hyperv/.kvp_pool_1"
+	systemd-tmpfiles --root="$tf" --create \
+		"$D/usr/lib/tmpfiles.d/pam_kvp.conf"
+	expect "systemd-tmpfiles makes a 0644 guest pool 0600 root" test \
+		"$(stat -c '%a %U' "$tf/var/lib/hyperv/.kvp_pool_1")" = "600 root"
+	rm -f "$tf/var/lib/hyperv/.kvp_pool_1"
+	systemd-tmpfiles --root="$tf" --create \
+		"$D/usr/lib/tmpfiles.d/pam_kvp.conf"
+	expect "systemd-tmpfiles creates a missing guest pool 0600 root" test \
+		"$(stat -c '%a %U %s' "$tf/var/lib/hyperv/.kvp_pool_1")" = \
+		"600 root 0"
+	rm -rf "$tf"
+fi
 for page in man3/libkvpcore.3 man5/pam_kvp.conf.5 man8/pam_kvp.8 \
 	man8/kvpctl.8; do
 	expect "man page $page 0644" has_mode "$D/usr/share/man/$page" 644
 done
 expect "nothing else was installed" test "$(leftovers "$D" | wc -l)" = \
-	"$(( $(ls core/include/kvp/*.h | wc -l) + 12 ))"
+	"$(( $(ls core/include/kvp/*.h | wc -l) + 13 ))"
 
 echo "== the library and the module as linked"
 soname=$(readelf -d "$lib/libkvpcore.so.1.0.0" |
