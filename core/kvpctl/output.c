@@ -6,6 +6,8 @@
 #include <wchar.h>
 
 #include "output.h"
+/* The library's decoder, built into kvpctl too (Makefile). */
+#include "../src/util/utf8.h"
 
 #define SEPARATOR "  "
 
@@ -14,46 +16,6 @@ void out_init(void)
 	/* Only the character classes: wcwidth() needs a UTF-8 LC_CTYPE.
 	 * Messages and number formats stay in the C locale. */
 	setlocale(LC_CTYPE, "C.UTF-8");
-}
-
-/* Length of the valid UTF-8 sequence at s[0] (strict: no overlong forms,
- * surrogates or code points above U+10FFFF) and its code point in *cp; 0
- * when the byte does not start one. */
-static size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t need;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 2;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 3;
-		v = c & 0x0F;
-		lo = c == 0xE0 ? 0xA0 : lo;
-		hi = c == 0xED ? 0x9F : hi;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 4;
-		v = c & 0x07;
-		lo = c == 0xF0 ? 0x90 : lo;
-		hi = c == 0xF4 ? 0x8F : hi;
-	} else {
-		return 0;
-	}
-	if (left < need || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	*cp = v;
-	return need;
 }
 
 /* Code points a terminal must not be handed: controls, and those that
@@ -234,25 +196,5 @@ void out_config_text(FILE *f, const char *text)
 
 char *out_utf8_dup(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = malloc(len * 3 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp = 0;
-		size_t n = utf8_decode(p + i, len - i, &cp);
-
-		if (n == 0 || cp == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-			continue;
-		}
-		memcpy(o, p + i, n);
-		o += n;
-		i += n;
-	}
-	*o = '\0';
-	return out;
+	return utf8_lossy(s, len, NULL);
 }
