@@ -16,9 +16,6 @@
 #include "kvpctl.h"
 #include "output.h"
 
-#define CHECK_PRINT   0x1
-#define CHECK_SERVICE 0x2
-
 enum { FLAG_PRINT, FLAG_SERVICE }; /* indexes in check_flags */
 
 static int run_check_config(const struct kvpctl_ctx *ctx)
@@ -38,7 +35,7 @@ static int run_check_config(const struct kvpctl_ctx *ctx)
 		path = KVP_CONFIG_DEFAULT_PATH;
 	if (kvp_config_check(path) < 0)
 		return kvpctl_library_error(path);
-	if (!(ctx->flags & (CHECK_PRINT | CHECK_SERVICE)))
+	if (!ctx->flag_given[FLAG_PRINT] && !ctx->flag_given[FLAG_SERVICE])
 		return KVPCTL_EXIT_OK;
 
 	/* The file was just found valid; load it again for the settings (it
@@ -56,14 +53,14 @@ static int run_check_config(const struct kvpctl_ctx *ctx)
 }
 
 static const struct kvpctl_flag check_flags[] = {
-    [FLAG_PRINT] = {"print", CHECK_PRINT,
+    [FLAG_PRINT] = {"print",
 		    "print the effective settings (a valid pam_kvp.conf)",
 		    NULL},
-    [FLAG_SERVICE] = {"service", CHECK_SERVICE,
+    [FLAG_SERVICE] = {"service",
 		      "print the settings for PAM service NAME (its "
 		      "services.NAME group applied)",
 		      "NAME"},
-    {NULL, 0, NULL, NULL},
+    {NULL, NULL, NULL},
 };
 
 const struct kvpctl_command kvpctl_cmd_check_config = {

@@ -7,7 +7,7 @@
 #include "kvpctl.h"
 #include "output.h"
 
-#define LIST_JSON 0x1
+enum { FLAG_JSON }; /* indexes in list_flags and dump_flags */
 
 static int print_json(const struct kvpctl_ctx *ctx, const kvp_record_list *list,
 		      int flags)
@@ -68,7 +68,7 @@ static int show(const struct kvpctl_ctx *ctx, bool dump)
 		kvpctl_warn("%s: skipped a partial last record (%zu bytes): a "
 			    "writer died or is writing",
 			    kvp_store_path(ctx->store), list.torn_bytes);
-	if (ctx->flags & LIST_JSON)
+	if (ctx->flag_given[FLAG_JSON])
 		r = print_json(ctx, &list, dump ? 0 : KVP_JSON_OBJECT);
 	else
 		r = print_table(ctx, &list, dump);
@@ -87,14 +87,14 @@ static int run_dump(const struct kvpctl_ctx *ctx)
 }
 
 static const struct kvpctl_flag list_flags[] = {
-    {"json", LIST_JSON, "print a JSON object {\"key\": \"value\", ...}"},
-    {NULL, 0, NULL},
+    [FLAG_JSON] = {"json", "print a JSON object {\"key\": \"value\", ...}"},
+    {NULL, NULL, NULL},
 };
 
 static const struct kvpctl_flag dump_flags[] = {
-    {"json", LIST_JSON,
-     "print a JSON array of {\"key\": .., \"value\": ..} objects"},
-    {NULL, 0, NULL},
+    [FLAG_JSON] =
+	{"json", "print a JSON array of {\"key\": .., \"value\": ..} objects"},
+    {NULL, NULL, NULL},
 };
 
 const struct kvpctl_command kvpctl_cmd_list = {

@@ -8,8 +8,8 @@
 #include "kvpctl.h"
 #include "output.h"
 
-#define GET_RAW	       0x1
-#define CLEAR_IF_STALE 0x1
+enum { GET_RAW };	 /* index in get_flags */
+enum { CLEAR_IF_STALE }; /* index in clear_flags */
 
 static const char *pool_path(const struct kvpctl_ctx *ctx)
 {
@@ -27,7 +27,7 @@ static int run_get(const struct kvpctl_ctx *ctx)
 		return kvpctl_library_error(pool_path(ctx));
 	if (r == 0)
 		return kvpctl_not_found(ctx->store, key);
-	if (ctx->flags & GET_RAW) {
+	if (ctx->flag_given[GET_RAW]) {
 		fwrite(value, 1, len, stdout);
 	} else {
 		out_escaped(stdout, value, len);
@@ -76,7 +76,7 @@ static int run_clear(const struct kvpctl_ctx *ctx)
 {
 	int r;
 
-	if (!(ctx->flags & CLEAR_IF_STALE)) {
+	if (!ctx->flag_given[CLEAR_IF_STALE]) {
 		if (kvp_store_clear(ctx->store) < 0)
 			return kvpctl_library_error(pool_path(ctx));
 		return KVPCTL_EXIT_OK;
@@ -91,14 +91,15 @@ static int run_clear(const struct kvpctl_ctx *ctx)
 }
 
 static const struct kvpctl_flag get_flags[] = {
-    {"raw", GET_RAW, "write the value's exact bytes: no escaping, no newline"},
-    {NULL, 0, NULL},
+    [GET_RAW] = {"raw",
+		 "write the value's exact bytes: no escaping, no newline"},
+    {NULL, NULL, NULL},
 };
 
 static const struct kvpctl_flag clear_flags[] = {
-    {"if-stale", CLEAR_IF_STALE,
-     "clear only when last written before this boot, and say which"},
-    {NULL, 0, NULL},
+    [CLEAR_IF_STALE] = {"if-stale", "clear only when last written before "
+				    "this boot, and say which"},
+    {NULL, NULL, NULL},
 };
 
 const struct kvpctl_command kvpctl_cmd_get = {

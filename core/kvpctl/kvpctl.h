@@ -44,10 +44,11 @@ struct kvpctl_options {
 #define KVPCTL_MAX_FLAGS 16
 
 /* A per-command flag, after the command: "--json", or with an argument
- * ("--prefix P", "--prefix=P") when `arg` names it. */
+ * ("--prefix P", "--prefix=P") when `arg` names it. A command names its
+ * flags by their index in its table (an enum next to the table), and
+ * finds them by that index in kvpctl_ctx. */
 struct kvpctl_flag {
 	const char *name;    /* long option name, e.g. "json" */
-	unsigned int bit;    /* set in kvpctl_ctx.flags when given */
 	const char *summary; /* one line for the command's --help */
 	const char *arg;     /* the argument's name in --help, or NULL */
 };
@@ -55,10 +56,10 @@ struct kvpctl_flag {
 /* Everything a command's run function gets. */
 struct kvpctl_ctx {
 	const struct kvpctl_options *opts;
-	kvp_store *store;   /* NULL unless the command has needs_store */
-	unsigned int flags; /* bits of the kvpctl_flag entries given */
-	/* The argument of the command's i-th flag (its index in the
-	 * command's table; the last one given wins), or NULL. */
+	kvp_store *store; /* NULL unless the command has needs_store */
+	/* By the flag's index in the command's table: whether it was given,
+	 * and its argument (the last one given wins) or NULL. */
+	bool flag_given[KVPCTL_MAX_FLAGS];
 	const char *flag_arg[KVPCTL_MAX_FLAGS];
 	int argc; /* positional arguments after the flags */
 	char **argv;

@@ -240,7 +240,7 @@ static int parse_command(const struct kvpctl_command *cmd, int argc,
 			    bad_option(argv));
 		if (c < FLAG_VAL_BASE)
 			return option_error(cmd->name, argv);
-		ctx->flags |= cmd->flags[c - FLAG_VAL_BASE].bit;
+		ctx->flag_given[c - FLAG_VAL_BASE] = true;
 		ctx->flag_arg[c - FLAG_VAL_BASE] = optarg;
 	}
 	ctx->argc = argc - optind;
