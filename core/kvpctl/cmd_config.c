@@ -18,6 +18,17 @@
 
 enum { FLAG_PRINT, FLAG_SERVICE }; /* indexes in check_flags */
 
+static const struct kvpctl_flag check_flags[] = {
+    [FLAG_PRINT] = {"print",
+		    "print the effective settings (a valid pam_kvp.conf)",
+		    NULL},
+    [FLAG_SERVICE] = {"service",
+		      "print the settings for PAM service NAME (its "
+		      "services.NAME group applied)",
+		      "NAME"},
+    {NULL, NULL, NULL},
+};
+
 static int run_check_config(const struct kvpctl_ctx *ctx)
 {
 	const char *path = ctx->argc > 0 ? ctx->argv[0] : ctx->opts->config;
@@ -52,24 +63,11 @@ static int run_check_config(const struct kvpctl_ctx *ctx)
 	return KVPCTL_EXIT_OK;
 }
 
-static const struct kvpctl_flag check_flags[] = {
-    [FLAG_PRINT] = {"print",
-		    "print the effective settings (a valid pam_kvp.conf)",
-		    NULL},
-    [FLAG_SERVICE] = {"service",
-		      "print the settings for PAM service NAME (its "
-		      "services.NAME group applied)",
-		      "NAME"},
-    {NULL, NULL, NULL},
-};
-
 const struct kvpctl_command kvpctl_cmd_check_config = {
     .name = "check-config",
     .args = "[--print] [--service NAME] [PATH]",
     .summary = "check a pam_kvp.conf; print nothing when it is valid",
-    .min_args = 0,
-    .max_args = 1,
-    .needs_store = false,
+    .max_args = 1, /* PATH; no store: it reads a file */
     .uses_config = true,
     .flags = check_flags,
     .run = run_check_config,

@@ -9,6 +9,17 @@
 
 enum { FLAG_JSON }; /* indexes in list_flags and dump_flags */
 
+static const struct kvpctl_flag list_flags[] = {
+    [FLAG_JSON] = {"json", "print a JSON object {\"key\": \"value\", ...}"},
+    {NULL, NULL, NULL},
+};
+
+static const struct kvpctl_flag dump_flags[] = {
+    [FLAG_JSON] =
+	{"json", "print a JSON array of {\"key\": .., \"value\": ..} objects"},
+    {NULL, NULL, NULL},
+};
+
 static int print_json(const struct kvpctl_ctx *ctx, const kvp_record_list *list,
 		      int flags)
 {
@@ -86,35 +97,7 @@ static int run_dump(const struct kvpctl_ctx *ctx)
 	return show(ctx, true);
 }
 
-static const struct kvpctl_flag list_flags[] = {
-    [FLAG_JSON] = {"json", "print a JSON object {\"key\": \"value\", ...}"},
-    {NULL, NULL, NULL},
-};
-
-static const struct kvpctl_flag dump_flags[] = {
-    [FLAG_JSON] =
-	{"json", "print a JSON array of {\"key\": .., \"value\": ..} objects"},
-    {NULL, NULL, NULL},
-};
-
-const struct kvpctl_command kvpctl_cmd_list = {
-    .name = "list",
-    .args = "[--json]",
-    .summary = "show each key once, with the value of its last record",
-    .min_args = 0,
-    .max_args = 0,
-    .needs_store = true,
-    .flags = list_flags,
-    .run = run_list,
-};
-
-const struct kvpctl_command kvpctl_cmd_dump = {
-    .name = "dump",
-    .args = "[--json]",
-    .summary = "show every record in file order, duplicates kept",
-    .min_args = 0,
-    .max_args = 0,
-    .needs_store = true,
-    .flags = dump_flags,
-    .run = run_dump,
-};
+KVPCTL_STORE_COMMAND(list, 0, list_flags, "[--json]",
+		     "show each key once, with the value of its last record");
+KVPCTL_STORE_COMMAND(dump, 0, dump_flags, "[--json]",
+		     "show every record in file order, duplicates kept");

@@ -76,6 +76,22 @@ struct kvpctl_command {
 	int (*run)(const struct kvpctl_ctx *ctx); /* returns an exit code */
 };
 
+/* Defines kvpctl_cmd_<id>, the descriptor of a command on the pool the
+ * global options name (needs_store): named "<id>", run by run_<id>,
+ * taking exactly `nargs` arguments, with the flags in `flag_table` (or
+ * NULL). */
+#define KVPCTL_STORE_COMMAND(id, nargs, flag_table, synopsis, text)            \
+	const struct kvpctl_command kvpctl_cmd_##id = {                        \
+	    .name = #id,                                                       \
+	    .args = synopsis,                                                  \
+	    .summary = text,                                                   \
+	    .min_args = nargs,                                                 \
+	    .max_args = nargs,                                                 \
+	    .needs_store = true,                                               \
+	    .flags = flag_table,                                               \
+	    .run = run_##id,                                                   \
+	}
+
 /* commands.c: the table, terminated by a NULL entry. */
 extern const struct kvpctl_command *const kvpctl_commands[];
 
