@@ -1,5 +1,5 @@
 /* pam_kvp.c - the PAM entry points: each one names its stack and hands
- * over to observe(); all real work is in libkvpcore.
+ * over to observe() through entry(); all real work is in libkvpcore.
  *
  * The module only observes: it returns PAM_IGNORE, never granting
  * anything, except PAM_AUTH_ERR for event=auth_fail and the stack's error

@@ -5,7 +5,8 @@
  * options and the command's own flags into a struct kvpctl_ctx, creates the
  * store, and calls the command's run function; every pool operation is a
  * library call. A new command is one descriptor (usually in its own
- * cmd_*.c file) plus one line in the table in commands.c.
+ * cmd_*.c file; KVPCTL_STORE_COMMAND writes one for a command on the
+ * pool) plus its declaration and entry in commands.c.
  */
 #ifndef KVPCTL_H
 #define KVPCTL_H
