@@ -55,7 +55,9 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # --- kvpctl ----------------------------------------------------------------
 KVPCTL := $(BUILD)/kvpctl
 KVPCTL_SRC := $(wildcard core/kvpctl/*.c)
-KVPCTL_OBJ := $(KVPCTL_SRC:%.c=$(BUILD)/%.o)
+# kvpctl sees only the library's public API; the one internal source it
+# shares, the UTF-8 decoder (self-contained), is linked in as an object.
+KVPCTL_OBJ := $(KVPCTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/core/src/util/utf8.o
 # kvpctl events parses the event values itself.
 KVPCTL_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 

@@ -16,10 +16,18 @@
 #include "kvpctl.h"
 #include "output.h"
 
-#define CHECK_PRINT   0x1
-#define CHECK_SERVICE 0x2
-
 enum { FLAG_PRINT, FLAG_SERVICE }; /* indexes in check_flags */
+
+static const struct kvpctl_flag check_flags[] = {
+    [FLAG_PRINT] = {"print",
+		    "print the effective settings (a valid pam_kvp.conf)",
+		    NULL},
+    [FLAG_SERVICE] = {"service",
+		      "print the settings for PAM service NAME (its "
+		      "services.NAME group applied)",
+		      "NAME"},
+    {NULL, NULL, NULL},
+};
 
 static int run_check_config(const struct kvpctl_ctx *ctx)
 {
@@ -38,7 +46,7 @@ static int run_check_config(const struct kvpctl_ctx *ctx)
 		path = KVP_CONFIG_DEFAULT_PATH;
 	if (kvp_config_check(path) < 0)
 		return kvpctl_library_error(path);
-	if (!(ctx->flags & (CHECK_PRINT | CHECK_SERVICE)))
+	if (!ctx->flag_given[FLAG_PRINT] && !ctx->flag_given[FLAG_SERVICE])
 		return KVPCTL_EXIT_OK;
 
 	/* The file was just found valid; load it again for the settings (it
@@ -55,24 +63,11 @@ static int run_check_config(const struct kvpctl_ctx *ctx)
 	return KVPCTL_EXIT_OK;
 }
 
-static const struct kvpctl_flag check_flags[] = {
-    [FLAG_PRINT] = {"print", CHECK_PRINT,
-		    "print the effective settings (a valid pam_kvp.conf)",
-		    NULL},
-    [FLAG_SERVICE] = {"service", CHECK_SERVICE,
-		      "print the settings for PAM service NAME (its "
-		      "services.NAME group applied)",
-		      "NAME"},
-    {NULL, 0, NULL, NULL},
-};
-
 const struct kvpctl_command kvpctl_cmd_check_config = {
     .name = "check-config",
     .args = "[--print] [--service NAME] [PATH]",
     .summary = "check a pam_kvp.conf; print nothing when it is valid",
-    .min_args = 0,
-    .max_args = 1,
-    .needs_store = false,
+    .max_args = 1, /* PATH; no store: it reads a file */
     .uses_config = true,
     .flags = check_flags,
     .run = run_check_config,

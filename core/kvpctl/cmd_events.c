@@ -33,11 +33,6 @@
 #include "kvpctl.h"
 #include "output.h"
 
-#define EV_JSON	    0x1
-#define EV_FOLLOW   0x2
-#define EV_PREFIX   0x4
-#define EV_INTERVAL 0x8
-
 enum { FLAG_JSON, FLAG_FOLLOW, FLAG_PREFIX, FLAG_INTERVAL };
 
 #define INTERVAL_DEFAULT_MS 500
@@ -78,8 +73,8 @@ static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
 	const char *dir = o->dir;
 	kvp_pool pool = o->pool;
 
-	ev->json = ctx->flags & EV_JSON;
-	ev->follow = ctx->flags & EV_FOLLOW;
+	ev->json = ctx->flag_given[FLAG_JSON];
+	ev->follow = ctx->flag_given[FLAG_FOLLOW];
 	ev->prefix = ctx->flag_arg[FLAG_PREFIX];
 	ev->interval_ms = INTERVAL_DEFAULT_MS;
 	if (ev->prefix && !prefix_valid(ev->prefix))
@@ -327,23 +322,23 @@ static int run_events(const struct kvpctl_ctx *ctx)
 }
 
 static const struct kvpctl_flag events_flags[] = {
-    [FLAG_JSON] = {"json", EV_JSON,
+    [FLAG_JSON] = {"json",
 		   "a JSON array, one object per line: the record's value "
 		   "and its \"key\"",
 		   NULL},
-    [FLAG_FOLLOW] = {"follow", EV_FOLLOW,
+    [FLAG_FOLLOW] = {"follow",
 		     "keep printing new records until interrupted (with "
 		     "--json: JSON Lines)",
 		     NULL},
-    [FLAG_PREFIX] = {"prefix", EV_PREFIX,
+    [FLAG_PREFIX] = {"prefix",
 		     "key prefix of the records (default: key_prefix of the "
 		     "configuration)",
 		     "PREFIX"},
-    [FLAG_INTERVAL] = {"interval", EV_INTERVAL,
+    [FLAG_INTERVAL] = {"interval",
 		       "with --follow: poll every MS milliseconds (default "
 		       "500)",
 		       "MS"},
-    {NULL, 0, NULL, NULL},
+    {NULL, NULL, NULL},
 };
 
 const struct kvpctl_command kvpctl_cmd_events = {

@@ -7,7 +7,18 @@
 #include "kvpctl.h"
 #include "output.h"
 
-#define LIST_JSON 0x1
+enum { FLAG_JSON }; /* indexes in list_flags and dump_flags */
+
+static const struct kvpctl_flag list_flags[] = {
+    [FLAG_JSON] = {"json", "print a JSON object {\"key\": \"value\", ...}"},
+    {NULL, NULL, NULL},
+};
+
+static const struct kvpctl_flag dump_flags[] = {
+    [FLAG_JSON] =
+	{"json", "print a JSON array of {\"key\": .., \"value\": ..} objects"},
+    {NULL, NULL, NULL},
+};
 
 static int print_json(const struct kvpctl_ctx *ctx, const kvp_record_list *list,
 		      int flags)
@@ -68,7 +79,7 @@ static int show(const struct kvpctl_ctx *ctx, bool dump)
 		kvpctl_warn("%s: skipped a partial last record (%zu bytes): a "
 			    "writer died or is writing",
 			    kvp_store_path(ctx->store), list.torn_bytes);
-	if (ctx->flags & LIST_JSON)
+	if (ctx->flag_given[FLAG_JSON])
 		r = print_json(ctx, &list, dump ? 0 : KVP_JSON_OBJECT);
 	else
 		r = print_table(ctx, &list, dump);
@@ -86,35 +97,7 @@ static int run_dump(const struct kvpctl_ctx *ctx)
 	return show(ctx, true);
 }
 
-static const struct kvpctl_flag list_flags[] = {
-    {"json", LIST_JSON, "print a JSON object {\"key\": \"value\", ...}"},
-    {NULL, 0, NULL},
-};
-
-static const struct kvpctl_flag dump_flags[] = {
-    {"json", LIST_JSON,
-     "print a JSON array of {\"key\": .., \"value\": ..} objects"},
-    {NULL, 0, NULL},
-};
-
-const struct kvpctl_command kvpctl_cmd_list = {
-    .name = "list",
-    .args = "[--json]",
-    .summary = "show each key once, with the value of its last record",
-    .min_args = 0,
-    .max_args = 0,
-    .needs_store = true,
-    .flags = list_flags,
-    .run = run_list,
-};
-
-const struct kvpctl_command kvpctl_cmd_dump = {
-    .name = "dump",
-    .args = "[--json]",
-    .summary = "show every record in file order, duplicates kept",
-    .min_args = 0,
-    .max_args = 0,
-    .needs_store = true,
-    .flags = dump_flags,
-    .run = run_dump,
-};
+KVPCTL_STORE_COMMAND(list, 0, list_flags, "[--json]",
+		     "show each key once, with the value of its last record");
+KVPCTL_STORE_COMMAND(dump, 0, dump_flags, "[--json]",
+		     "show every record in file order, duplicates kept");

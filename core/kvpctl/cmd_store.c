@@ -8,12 +8,36 @@
 #include "kvpctl.h"
 #include "output.h"
 
-#define GET_RAW	       0x1
-#define CLEAR_IF_STALE 0x1
+enum { GET_RAW }; /* index in get_flags */
+
+static const struct kvpctl_flag get_flags[] = {
+    [GET_RAW] = {"raw",
+		 "write the value's exact bytes: no escaping, no newline"},
+    {NULL, NULL, NULL},
+};
+
+enum { CLEAR_IF_STALE }; /* index in clear_flags */
+
+static const struct kvpctl_flag clear_flags[] = {
+    [CLEAR_IF_STALE] = {"if-stale", "clear only when last written before "
+				    "this boot, and say which"},
+    {NULL, NULL, NULL},
+};
 
 static const char *pool_path(const struct kvpctl_ctx *ctx)
 {
 	return kvp_store_path(ctx->store);
+}
+
+/* The exit code for a library call that returned r: its error when r is
+ * negative; "not found" when r is 0 and the call looked for `key`. */
+static int result(const struct kvpctl_ctx *ctx, int r, const char *key)
+{
+	if (r < 0)
+		return kvpctl_library_error(pool_path(ctx));
+	if (r == 0 && key)
+		return kvpctl_not_found(ctx->store, key);
+	return KVPCTL_EXIT_OK;
 }
 
 static int run_get(const struct kvpctl_ctx *ctx)
@@ -23,11 +47,9 @@ static int run_get(const struct kvpctl_ctx *ctx)
 	size_t len = 0;
 	int r = kvp_store_read(ctx->store, key, &value, &len);
 
-	if (r < 0)
-		return kvpctl_library_error(pool_path(ctx));
-	if (r == 0)
-		return kvpctl_not_found(ctx->store, key);
-	if (ctx->flags & GET_RAW) {
+	if (r <= 0)
+		return result(ctx, r, key);
+	if (ctx->flag_given[GET_RAW]) {
 		fwrite(value, 1, len, stdout);
 	} else {
 		out_escaped(stdout, value, len);
@@ -39,27 +61,22 @@ static int run_get(const struct kvpctl_ctx *ctx)
 
 static int run_set(const struct kvpctl_ctx *ctx)
 {
-	if (kvp_store_insert(ctx->store, ctx->argv[0], ctx->argv[1]) < 0)
-		return kvpctl_library_error(pool_path(ctx));
-	return KVPCTL_EXIT_OK;
+	return result(ctx,
+		      kvp_store_insert(ctx->store, ctx->argv[0], ctx->argv[1]),
+		      NULL);
 }
 
 static int run_append(const struct kvpctl_ctx *ctx)
 {
-	if (kvp_store_append(ctx->store, ctx->argv[0], ctx->argv[1]) < 0)
-		return kvpctl_library_error(pool_path(ctx));
-	return KVPCTL_EXIT_OK;
+	return result(ctx,
+		      kvp_store_append(ctx->store, ctx->argv[0], ctx->argv[1]),
+		      NULL);
 }
 
 static int run_delete(const struct kvpctl_ctx *ctx)
 {
-	int r = kvp_store_delete(ctx->store, ctx->argv[0]);
-
-	if (r < 0)
-		return kvpctl_library_error(pool_path(ctx));
-	if (r == 0)
-		return kvpctl_not_found(ctx->store, ctx->argv[0]);
-	return KVPCTL_EXIT_OK;
+	return result(ctx, kvp_store_delete(ctx->store, ctx->argv[0]),
+		      ctx->argv[0]);
 }
 
 static int run_len(const struct kvpctl_ctx *ctx)
@@ -76,11 +93,8 @@ static int run_clear(const struct kvpctl_ctx *ctx)
 {
 	int r;
 
-	if (!(ctx->flags & CLEAR_IF_STALE)) {
-		if (kvp_store_clear(ctx->store) < 0)
-			return kvpctl_library_error(pool_path(ctx));
-		return KVPCTL_EXIT_OK;
-	}
+	if (!ctx->flag_given[CLEAR_IF_STALE])
+		return result(ctx, kvp_store_clear(ctx->store), NULL);
 	r = kvp_store_clear_if_stale(ctx->store);
 	if (r < 0)
 		return kvpctl_library_error(pool_path(ctx));
@@ -90,75 +104,14 @@ static int run_clear(const struct kvpctl_ctx *ctx)
 	return KVPCTL_EXIT_OK;
 }
 
-static const struct kvpctl_flag get_flags[] = {
-    {"raw", GET_RAW, "write the value's exact bytes: no escaping, no newline"},
-    {NULL, 0, NULL},
-};
-
-static const struct kvpctl_flag clear_flags[] = {
-    {"if-stale", CLEAR_IF_STALE,
-     "clear only when last written before this boot, and say which"},
-    {NULL, 0, NULL},
-};
-
-const struct kvpctl_command kvpctl_cmd_get = {
-    .name = "get",
-    .args = "[--raw] KEY",
-    .summary = "print the value of the last record of KEY",
-    .min_args = 1,
-    .max_args = 1,
-    .needs_store = true,
-    .flags = get_flags,
-    .run = run_get,
-};
-
-const struct kvpctl_command kvpctl_cmd_set = {
-    .name = "set",
-    .args = "KEY VALUE",
-    .summary = "insert KEY, or replace its value (duplicates removed)",
-    .min_args = 2,
-    .max_args = 2,
-    .needs_store = true,
-    .run = run_set,
-};
-
-const struct kvpctl_command kvpctl_cmd_append = {
-    .name = "append",
-    .args = "KEY VALUE",
-    .summary = "add a record at the end, even when KEY exists",
-    .min_args = 2,
-    .max_args = 2,
-    .needs_store = true,
-    .run = run_append,
-};
-
-const struct kvpctl_command kvpctl_cmd_delete = {
-    .name = "delete",
-    .args = "KEY",
-    .summary = "remove every record of KEY",
-    .min_args = 1,
-    .max_args = 1,
-    .needs_store = true,
-    .run = run_delete,
-};
-
-const struct kvpctl_command kvpctl_cmd_len = {
-    .name = "len",
-    .args = "",
-    .summary = "print the number of records (duplicates counted)",
-    .min_args = 0,
-    .max_args = 0,
-    .needs_store = true,
-    .run = run_len,
-};
-
-const struct kvpctl_command kvpctl_cmd_clear = {
-    .name = "clear",
-    .args = "[--if-stale]",
-    .summary = "remove every record",
-    .min_args = 0,
-    .max_args = 0,
-    .needs_store = true,
-    .flags = clear_flags,
-    .run = run_clear,
-};
+KVPCTL_STORE_COMMAND(get, 1, get_flags, "[--raw] KEY",
+		     "print the value of the last record of KEY");
+KVPCTL_STORE_COMMAND(set, 2, NULL, "KEY VALUE",
+		     "insert KEY, or replace its value (duplicates removed)");
+KVPCTL_STORE_COMMAND(append, 2, NULL, "KEY VALUE",
+		     "add a record at the end, even when KEY exists");
+KVPCTL_STORE_COMMAND(delete, 1, NULL, "KEY", "remove every record of KEY");
+KVPCTL_STORE_COMMAND(len, 0, NULL, "",
+		     "print the number of records (duplicates counted)");
+KVPCTL_STORE_COMMAND(clear, 0, clear_flags, "[--if-stale]",
+		     "remove every record");

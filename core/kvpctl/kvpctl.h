@@ -5,7 +5,8 @@
  * options and the command's own flags into a struct kvpctl_ctx, creates the
  * store, and calls the command's run function; every pool operation is a
  * library call. A new command is one descriptor (usually in its own
- * cmd_*.c file) plus one line in the table in commands.c.
+ * cmd_*.c file; KVPCTL_STORE_COMMAND writes one for a command on the
+ * pool) plus its declaration and entry in commands.c.
  */
 #ifndef KVPCTL_H
 #define KVPCTL_H
@@ -44,10 +45,11 @@ struct kvpctl_options {
 #define KVPCTL_MAX_FLAGS 16
 
 /* A per-command flag, after the command: "--json", or with an argument
- * ("--prefix P", "--prefix=P") when `arg` names it. */
+ * ("--prefix P", "--prefix=P") when `arg` names it. A command names its
+ * flags by their index in its table (an enum next to the table), and
+ * finds them by that index in kvpctl_ctx. */
 struct kvpctl_flag {
 	const char *name;    /* long option name, e.g. "json" */
-	unsigned int bit;    /* set in kvpctl_ctx.flags when given */
 	const char *summary; /* one line for the command's --help */
 	const char *arg;     /* the argument's name in --help, or NULL */
 };
@@ -55,10 +57,10 @@ struct kvpctl_flag {
 /* Everything a command's run function gets. */
 struct kvpctl_ctx {
 	const struct kvpctl_options *opts;
-	kvp_store *store;   /* NULL unless the command has needs_store */
-	unsigned int flags; /* bits of the kvpctl_flag entries given */
-	/* The argument of the command's i-th flag (its index in the
-	 * command's table; the last one given wins), or NULL. */
+	kvp_store *store; /* NULL unless the command has needs_store */
+	/* By the flag's index in the command's table: whether it was given,
+	 * and its argument (the last one given wins) or NULL. */
+	bool flag_given[KVPCTL_MAX_FLAGS];
 	const char *flag_arg[KVPCTL_MAX_FLAGS];
 	int argc; /* positional arguments after the flags */
 	char **argv;
@@ -74,6 +76,22 @@ struct kvpctl_command {
 	const struct kvpctl_flag *flags; /* NULL-name terminated, or NULL */
 	int (*run)(const struct kvpctl_ctx *ctx); /* returns an exit code */
 };
+
+/* Defines kvpctl_cmd_<id>, the descriptor of a command on the pool the
+ * global options name (needs_store): named "<id>", run by run_<id>,
+ * taking exactly `nargs` arguments, with the flags in `flag_table` (or
+ * NULL). */
+#define KVPCTL_STORE_COMMAND(id, nargs, flag_table, synopsis, text)            \
+	const struct kvpctl_command kvpctl_cmd_##id = {                        \
+	    .name = #id,                                                       \
+	    .args = synopsis,                                                  \
+	    .summary = text,                                                   \
+	    .min_args = nargs,                                                 \
+	    .max_args = nargs,                                                 \
+	    .needs_store = true,                                               \
+	    .flags = flag_table,                                               \
+	    .run = run_##id,                                                   \
+	}
 
 /* commands.c: the table, terminated by a NULL entry. */
 extern const struct kvpctl_command *const kvpctl_commands[];

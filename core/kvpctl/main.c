@@ -152,6 +152,18 @@ int kvpctl_parse_uint(const char *arg, unsigned long min, unsigned long max,
 	return 0;
 }
 
+/* --dir and --config: optarg into *out unless it is empty; then report
+ * "<what> is empty" and return -1. */
+static int path_option(const char *what, const char **out)
+{
+	if (!*optarg) {
+		kvpctl_usage_error("%s is empty", what);
+		return -1;
+	}
+	*out = optarg;
+	return 0;
+}
+
 /* 0 to go on, or the exit code (-1 for a clean exit 0 after --help). */
 static int parse_global(int argc, char **argv, struct kvpctl_options *o)
 {
@@ -168,17 +180,13 @@ static int parse_global(int argc, char **argv, struct kvpctl_options *o)
 			o->pool_given = true;
 			break;
 		case 'd':
-			if (!*optarg)
-				return kvpctl_usage_error(
-				    "--dir: the pool directory is empty");
-			o->dir = optarg;
+			if (path_option("--dir: the pool directory", &o->dir))
+				return KVPCTL_EXIT_USAGE;
 			o->dir_given = true;
 			break;
 		case 'c':
-			if (!*optarg)
-				return kvpctl_usage_error(
-				    "--config: the file name is empty");
-			o->config = optarg;
+			if (path_option("--config: the file name", &o->config))
+				return KVPCTL_EXIT_USAGE;
 			break;
 		case 'm':
 			if (kvp_mode_from_name(optarg, &o->mode) < 0)
@@ -240,7 +248,7 @@ static int parse_command(const struct kvpctl_command *cmd, int argc,
 			    bad_option(argv));
 		if (c < FLAG_VAL_BASE)
 			return option_error(cmd->name, argv);
-		ctx->flags |= cmd->flags[c - FLAG_VAL_BASE].bit;
+		ctx->flag_given[c - FLAG_VAL_BASE] = true;
 		ctx->flag_arg[c - FLAG_VAL_BASE] = optarg;
 	}
 	ctx->argc = argc - optind;

@@ -6,6 +6,8 @@
 #include <wchar.h>
 
 #include "output.h"
+/* The library's decoder, built into kvpctl too (Makefile). */
+#include "../src/util/utf8.h"
 
 #define SEPARATOR "  "
 
@@ -14,46 +16,6 @@ void out_init(void)
 	/* Only the character classes: wcwidth() needs a UTF-8 LC_CTYPE.
 	 * Messages and number formats stay in the C locale. */
 	setlocale(LC_CTYPE, "C.UTF-8");
-}
-
-/* Length of the valid UTF-8 sequence at s[0] (strict: no overlong forms,
- * surrogates or code points above U+10FFFF) and its code point in *cp; 0
- * when the byte does not start one. */
-static size_t utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t need;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 2;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 3;
-		v = c & 0x0F;
-		lo = c == 0xE0 ? 0xA0 : lo;
-		hi = c == 0xED ? 0x9F : hi;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 4;
-		v = c & 0x07;
-		lo = c == 0xF0 ? 0x90 : lo;
-		hi = c == 0xF4 ? 0x8F : hi;
-	} else {
-		return 0;
-	}
-	if (left < need || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	*cp = v;
-	return need;
 }
 
 /* Code points a terminal must not be handed: controls, and those that
@@ -65,82 +27,97 @@ static bool unsafe_code_point(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Walk s[0..len): call `emit` for each printable sequence and each byte
- * to escape. Returns the total display width. */
-typedef void (*emit_fn)(FILE *f, const unsigned char *p, size_t n, bool escape);
+/* The three ways of writing text below; each leaves valid, safe UTF-8 as
+ * it is and differs in what else it keeps and how it escapes the rest. */
+enum style {
+	STYLE_TEXT,   /* out_escaped: "\xNN" a byte, a backslash as "\\" */
+	STYLE_CONFIG, /* out_config_text: "\xNN" a byte; keeps '\n', '\t' */
+	STYLE_JSON,   /* out_json: "\uXXXX" a code point (U+FFFD for an
+		       * invalid byte); keeps C0 controls, which jansson
+		       * escaped in strings: the ones left are layout */
+};
 
-static size_t walk(FILE *f, const char *s, size_t len, emit_fn emit)
+/* Whether the sequence at hand (n bytes of code point cp, or an invalid
+ * byte when n is 0) must be escaped in `style`. */
+static bool must_escape(enum style style, size_t n, uint32_t cp)
+{
+	if (n == 0)
+		return true;
+	if (!unsafe_code_point(cp))
+		return false;
+	if (style == STYLE_CONFIG)
+		return cp != '\n' && cp != '\t';
+	if (style == STYLE_JSON)
+		return cp >= 0x7F;
+	return true;
+}
+
+/* Columns a terminal gives the STYLE_TEXT form of a sequence written as
+ * it is. */
+static size_t display_width(uint32_t cp)
+{
+	int w;
+
+	if (cp == '\\')
+		return 2;
+	if (cp < 0x80)
+		return 1;
+	w = wcwidth((wchar_t)cp);
+	return w < 0 ? 1 : (size_t)w;
+}
+
+/* Write s[0..len) to f in `style` (nothing when f is NULL). Returns the
+ * columns its STYLE_TEXT form takes on a terminal. */
+static size_t walk(FILE *f, const char *s, size_t len, enum style style)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t width = 0;
 
 	for (size_t i = 0; i < len;) {
-		uint32_t cp = 0;
+		uint32_t cp = 0xFFFD;
 		size_t n = utf8_decode(p + i, len - i, &cp);
 
-		if (n == 0 || unsafe_code_point(cp)) {
-			/* Invalid byte, or every byte of an unsafe one. */
+		if (must_escape(style, n, cp)) {
+			/* An invalid byte, or every byte of an unsafe
+			 * sequence. */
 			size_t k = n ? n : 1;
-			for (size_t j = 0; j < k; j++) {
-				if (emit)
-					emit(f, p + i + j, 1, true);
-				width += 4;
-			}
+			if (f && style == STYLE_JSON)
+				fprintf(f, "\\u%04x", (unsigned int)cp);
+			else if (f)
+				for (size_t j = 0; j < k; j++)
+					fprintf(f, "\\x%02x", p[i + j]);
+			width += 4 * k;
 			i += k;
 			continue;
 		}
-		if (emit)
-			emit(f, p + i, n, false);
-		if (cp == '\\') {
-			width += 2;
-		} else if (cp < 0x80) {
-			width += 1;
-		} else {
-			int w = wcwidth((wchar_t)cp);
-			width += w < 0 ? 1 : (size_t)w;
-		}
+		if (f && style == STYLE_TEXT && cp == '\\')
+			fputs("\\\\", f);
+		else if (f)
+			fwrite(p + i, 1, n, f);
+		width += display_width(cp);
 		i += n;
 	}
 	return width;
 }
 
-static void emit_to_file(FILE *f, const unsigned char *p, size_t n, bool escape)
-{
-	if (escape)
-		fprintf(f, "\\x%02x", p[0]);
-	else if (n == 1 && p[0] == '\\')
-		fputs("\\\\", f);
-	else
-		fwrite(p, 1, n, f);
-}
-
 void out_escaped(FILE *f, const char *s, size_t len)
 {
-	walk(f, s, len, emit_to_file);
+	walk(f, s, len, STYLE_TEXT);
 }
 
 size_t out_escaped_width(const char *s, size_t len)
 {
-	return walk(NULL, s, len, NULL);
+	return walk(NULL, s, len, STYLE_TEXT);
 }
 
 void out_json(FILE *f, const char *text)
 {
-	const unsigned char *p = (const unsigned char *)text;
-	size_t len = strlen(text);
+	walk(f, text, strlen(text), STYLE_JSON);
+}
 
-	for (size_t i = 0; i < len;) {
-		uint32_t cp = 0xFFFD;
-		size_t n = utf8_decode(p + i, len - i, &cp);
-
-		/* C0 controls are escaped by jansson in strings already:
-		 * the ones left are the layout's newlines. */
-		if (n == 0 || (cp >= 0x7F && unsafe_code_point(cp)))
-			fprintf(f, "\\u%04x", (unsigned int)(n ? cp : 0xFFFD));
-		else
-			fwrite(p + i, 1, n, f);
-		i += n ? n : 1;
-	}
+void out_config_text(FILE *f, const char *text)
+{
+	walk(f, text, strlen(text), STYLE_CONFIG);
 }
 
 static void pad(FILE *f, size_t n)
@@ -211,48 +188,7 @@ int out_table(FILE *f, size_t cols, const char *const *titles,
 	return r;
 }
 
-void out_config_text(FILE *f, const char *text)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	size_t len = strlen(text);
-
-	for (size_t i = 0; i < len;) {
-		uint32_t cp = 0;
-		size_t n = utf8_decode(p + i, len - i, &cp);
-		bool layout = cp == '\n' || cp == '\t';
-
-		if (n == 0 || (unsafe_code_point(cp) && !layout)) {
-			for (size_t j = 0; j < (n ? n : 1); j++)
-				fprintf(f, "\\x%02x", p[i + j]);
-			i += n ? n : 1;
-			continue;
-		}
-		fwrite(p + i, 1, n, f);
-		i += n;
-	}
-}
-
 char *out_utf8_dup(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = malloc(len * 3 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp = 0;
-		size_t n = utf8_decode(p + i, len - i, &cp);
-
-		if (n == 0 || cp == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-			continue;
-		}
-		memcpy(o, p + i, n);
-		o += n;
-		i += n;
-	}
-	*o = '\0';
-	return out;
+	return utf8_lossy(s, len, NULL);
 }

@@ -67,8 +67,8 @@ int out_table_part(FILE *f, size_t cols, const char *const *titles,
 void out_config_text(FILE *f, const char *text);
 
 /* A malloc'd, NUL-terminated copy of s[0..len) that is valid UTF-8:
- * every byte that does not start a valid sequence becomes U+FFFD, and a
- * NUL (not possible in a pool field) U+FFFD too. NULL when out of memory. */
+ * utf8_lossy (core/src/util/utf8.h), every byte that does not start a
+ * valid sequence replaced by U+FFFD. NULL when out of memory. */
 char *out_utf8_dup(const char *s, size_t len);
 
 #endif

@@ -100,12 +100,14 @@ size_t event_json_cut(const char *s, size_t len, size_t budget)
 	size_t i = 0, used = 0;
 
 	while (i < len) {
-		/* Valid UTF-8: the lead byte gives the sequence's length. */
-		size_t k = p[i] < 0x80	 ? 1
-			   : p[i] < 0xE0 ? 2
-			   : p[i] < 0xF0 ? 3
-					 : 4;
-		size_t cost = k == 1 ? ascii_json_len(p[i]) : k;
+		uint32_t cp;
+		/* s is valid UTF-8; a stray byte would count as one. */
+		size_t k = utf8_decode(p + i, len - i, &cp);
+		size_t cost;
+
+		if (k == 0)
+			k = 1;
+		cost = k == 1 ? ascii_json_len(p[i]) : k;
 		if (used + cost > budget)
 			break;
 		used += cost;

@@ -11,6 +11,7 @@
 #include "kvp/error.h"
 #include "kvp/pool.h"
 #include "kvp/store.h"
+#include "util/utf8.h" /* utf8.c, shared with kvpctl */
 
 struct kvp_store {
 	kvp_pool pool;
@@ -29,16 +30,6 @@ int err_fail_nomem(const char *path);
 /* Set the file and line of the current error (config errors, whose
  * message reads "FILE:LINE: ..." rather than err_fail's "PATH: ..."). */
 void err_set_location(const char *path, size_t line);
-
-/* utf8.c */
-/* Length of the longest valid UTF-8 prefix of s[0..len). */
-size_t utf8_valid_prefix(const char *s, size_t len);
-bool utf8_valid(const char *s, size_t len);
-/* Largest n <= max such that s[0..n) does not end inside a sequence. */
-size_t utf8_cut(const char *s, size_t len, size_t max);
-/* Copy with each invalid byte replaced by U+FFFD; NUL-terminated, malloc'd.
- * NULL when out of memory. */
-char *utf8_lossy(const char *s, size_t len, size_t *out_len);
 
 /* uuid.c: `len` bytes from getrandom(2); 0 or KVP_ERR_IO. */
 int rand_bytes(void *buf, size_t len);

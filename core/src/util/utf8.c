@@ -1,45 +1,50 @@
-/* utf8.c - strict UTF-8 checks: the host converts keys and values to
+/* utf8.c - strict UTF-8 (see utf8.h): the host converts keys and values to
  * UTF-16 in the kernel and rejects a whole read on one bad sequence, so
- * writes must never store one. */
+ * writes must never store one; kvpctl decodes with the same rules to
+ * escape what it prints.
+ *
+ * Self-contained on purpose (libc only): kvpctl links this object too. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/internal.h"
+#include "util/utf8.h"
 
-/* Length of the valid sequence starting at s[0], or 0 if it is invalid
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t sequence_length(const unsigned char *s, size_t left)
+#define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+
+size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
-	unsigned char c = s[0];
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
 	size_t need;
-	unsigned char lo = 0x80, hi = 0xBF;
+	uint32_t v;
 
-	if (c < 0x80)
+	if (c < 0x80) {
+		*cp = c;
 		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
 		need = 2;
-	else if (c >= 0xE0 && c <= 0xEF) {
+		v = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
 		need = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
+		v = c & 0x0F;
+		lo = c == 0xE0 ? 0xA0 : lo; /* overlong */
+		hi = c == 0xED ? 0x9F : hi; /* surrogates */
 	} else if (c >= 0xF0 && c <= 0xF4) {
 		need = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else
+		v = c & 0x07;
+		lo = c == 0xF0 ? 0x90 : lo; /* overlong */
+		hi = c == 0xF4 ? 0x8F : hi; /* above U+10FFFF */
+	} else {
 		return 0;
-
-	if (left < need)
+	}
+	if (len < need || s[1] < lo || s[1] > hi)
 		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < need; i++)
+	for (size_t i = 1; i < need; i++) {
 		if (s[i] < 0x80 || s[i] > 0xBF)
 			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	*cp = v;
 	return need;
 }
 
@@ -47,9 +52,10 @@ size_t utf8_valid_prefix(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
+	uint32_t cp;
 
 	while (i < len) {
-		size_t n = sequence_length(p + i, len - i);
+		size_t n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0)
 			break;
 		i += n;
@@ -82,13 +88,14 @@ char *utf8_lossy(const char *s, size_t len, size_t *out_len)
 	/* Worst case: every byte becomes the 3-byte U+FFFD. */
 	char *out = malloc(len * 3 + 1);
 	size_t i = 0, o = 0;
+	uint32_t cp;
 
 	if (!out)
 		return NULL;
 	while (i < len) {
-		size_t n = sequence_length(p + i, len - i);
+		size_t n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0) {
-			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			memcpy(out + o, REPLACEMENT, 3);
 			o += 3;
 			i++;
 		} else {
