@@ -51,6 +51,9 @@ LIB_REAL := $(BUILD)/libkvpcore.so.1.0.0
 LIB_LINKS := $(BUILD)/$(LIB_SONAME) $(BUILD)/libkvpcore.so
 LIB_SRC := $(wildcard core/src/*/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The same objects as an archive, for the unit tests only: they test
+# internal functions (core/src/*/*.h) that the .so does not export.
+LIB_INTERNAL := $(BUILD)/libkvpcore_internal.a
 
 # --- kvpctl ----------------------------------------------------------------
 KVPCTL := $(BUILD)/kvpctl
@@ -127,6 +130,10 @@ $(LIB_REAL): $(LIB_OBJ) core/libkvpcore.map
 		-Wl,--version-script=core/libkvpcore.map $(ALL_LDFLAGS) \
 		-o $@ $(LIB_OBJ) $(CORE_LIBS)
 
+$(LIB_INTERNAL): $(LIB_OBJ)
+	$(call quiet,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJ)
+
 $(BUILD)/$(LIB_SONAME) $(BUILD)/libkvpcore.so: $(LIB_REAL)
 	$(call quiet,LN,$@)
 	$(Q)ln -sf $(notdir $(LIB_REAL)) $@
@@ -154,9 +161,13 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(call quiet,CC,$<)
 	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(UNIT_TEST): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_LINKS)
+# The unit tests link the library's objects statically (LIB_INTERNAL) and
+# see its internal headers; every other suite tests the shipped .so.
+$(UNIT_SRC:%.c=$(BUILD)/%.o): TEST_CFLAGS += -Icore/src
+
+$(UNIT_TEST): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_INTERNAL)
 	$(call quiet,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_INTERNAL) \
 		$(CORE_LIBS) -lcriterion -lpthread
 
 $(E2E_TEST): $(E2E_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_LINKS)

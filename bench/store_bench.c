@@ -17,7 +17,8 @@
 
 static void die(const char *what)
 {
-	fprintf(stderr, "store_bench: %s: %s\n", what, kvp_error_message());
+	fprintf(stderr, "store_bench: %s: %s\n", what,
+		kvp_error_last()->message);
 	exit(1);
 }
 
@@ -170,7 +171,7 @@ int main(int argc, char **argv)
 
 	if (!mkdtemp(dir))
 		return 1;
-	if (kvp_store_new_in(&s, KVP_POOL_GUEST, dir, KVP_MODE_SAFE) < 0)
+	if (kvp_store_new(&s, KVP_POOL_GUEST, dir, KVP_MODE_SAFE) < 0)
 		die("new");
 	if (argc == 3 && strcmp(argv[1], "--strace") == 0) {
 		r = strace_one(s, argv[2]);

@@ -65,11 +65,12 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 {
 	struct options o;
 	kvp_settings s;
-	kvp_event ev = {.pid = getpid(), .uid = -1};
+	kvp_event ev = KVP_EVENT_INIT;
 	char err[ERR_SIZE], scratch[ERR_SIZE], session[KVP_UUID_SIZE];
 	int done_rc = PAM_IGNORE;
 	int bad_args = options_parse(&o, argc, argv, err, sizeof(err));
 
+	ev.pid = getpid();
 	ev.type = event_type(stack, o.auth_fail);
 	/* After event=auth_fail the failure stands, as with pam_faillock. */
 	if (ev.type == KVP_EVENT_AUTH_FAIL)
@@ -114,7 +115,8 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 
 	if (kvp_event_record(&s, &ev) < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s",
-			   kvp_event_type_name(ev.type), kvp_error_message());
+			   kvp_event_type_name(ev.type),
+			   kvp_error_last()->message);
 		return s.on_error == KVP_ON_ERROR_FAIL ? fail_code(stack)
 						       : done_rc;
 	}

@@ -57,7 +57,8 @@ static int apply_args(const struct options *o, kvp_settings *out, char *err,
 		int r = kvp_settings_apply_arg(out, o->argv[i]);
 		if (r < 0 && first == 0) {
 			first = r;
-			snprintf(err, err_size, "%s", kvp_error_message());
+			snprintf(err, err_size, "%s",
+				 kvp_error_last()->message);
 		}
 	}
 	return first;
@@ -69,7 +70,7 @@ int options_settings(const struct options *o, const char *service,
 	int r = kvp_config_load(o->config_path, service, out, NULL);
 
 	if (r < 0) {
-		snprintf(err, err_size, "%s", kvp_error_message());
+		snprintf(err, err_size, "%s", kvp_error_last()->message);
 		kvp_settings_defaults(out);
 		char ignored[8];
 		apply_args(o, out, ignored, sizeof(ignored));

@@ -104,7 +104,7 @@ static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
 		if (!ev->prefix)
 			ev->prefix = s->key_prefix;
 	}
-	if (kvp_store_new_in(&ev->store, pool, dir, o->mode) < 0)
+	if (kvp_store_new(&ev->store, pool, dir, o->mode) < 0)
 		return kvpctl_library_error(dir);
 	kvp_store_set_lock_timeout(ev->store, o->timeout_ms);
 	return 0;

@@ -55,10 +55,10 @@ static void usage(FILE *f)
 		"  -V, --version      show the version and exit\n"
 		"\n"
 		"Commands:\n",
-		kvp_pool_default_dir(), kvp_pool_default_dir(),
-		KVP_SAFE_MAX_KEY_SIZE, KVP_SAFE_MAX_VALUE_SIZE,
-		KVP_KEY_FIELD_SIZE, KVP_VALUE_FIELD_SIZE,
-		KVP_DEFAULT_LOCK_TIMEOUT_MS, KVP_CONFIG_DEFAULT_PATH);
+		KVP_DEFAULT_DIR, KVP_DEFAULT_DIR, KVP_SAFE_MAX_KEY_SIZE,
+		KVP_SAFE_MAX_VALUE_SIZE, KVP_KEY_FIELD_SIZE,
+		KVP_VALUE_FIELD_SIZE, KVP_DEFAULT_LOCK_TIMEOUT_MS,
+		KVP_CONFIG_DEFAULT_PATH);
 	for (size_t i = 0; kvpctl_commands[i]; i++) {
 		const struct kvpctl_command *c = kvpctl_commands[i];
 		int n = (int)(strlen(c->name) + strlen(c->args));
@@ -175,8 +175,8 @@ static int parse_global(int argc, char **argv, struct kvpctl_options *o)
 		switch (c) {
 		case 'p':
 			if (kvp_pool_from_name(optarg, &o->pool) < 0)
-				return kvpctl_usage_error("%s",
-							  kvp_error_message());
+				return kvpctl_usage_error(
+				    "%s", kvp_error_last()->message);
 			o->pool_given = true;
 			break;
 		case 'd':
@@ -190,8 +190,8 @@ static int parse_global(int argc, char **argv, struct kvpctl_options *o)
 			break;
 		case 'm':
 			if (kvp_mode_from_name(optarg, &o->mode) < 0)
-				return kvpctl_usage_error("%s",
-							  kvp_error_message());
+				return kvpctl_usage_error(
+				    "%s", kvp_error_last()->message);
 			break;
 		case 't':
 			if (kvpctl_parse_uint(optarg, 0, UINT_MAX,
@@ -270,7 +270,7 @@ static int run(const struct kvpctl_command *cmd, struct kvpctl_ctx *ctx)
 	int code;
 
 	if (cmd->needs_store) {
-		if (kvp_store_new_in(&ctx->store, o->pool, o->dir, o->mode) < 0)
+		if (kvp_store_new(&ctx->store, o->pool, o->dir, o->mode) < 0)
 			return kvpctl_library_error(o->dir);
 		kvp_store_set_lock_timeout(ctx->store, o->timeout_ms);
 	}
@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 	struct kvpctl_options opts = {
 	    .pool = KVP_POOL_GUEST,
 	    .mode = KVP_MODE_SAFE,
-	    .dir = kvp_pool_default_dir(),
+	    .dir = KVP_DEFAULT_DIR,
 	    .timeout_ms = KVP_DEFAULT_LOCK_TIMEOUT_MS,
 	};
 	struct kvpctl_ctx ctx = {.opts = &opts};

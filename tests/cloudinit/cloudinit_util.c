@@ -220,7 +220,7 @@ void ci_recs_dump(const kvp_store *store, struct ci_recs *out)
 	kvp_record_list list = {0};
 
 	cr_assert_eq(kvp_store_dump(store, &list), 0, "dump: %s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(list.torn_bytes, 0, "dump: torn tail of %zu bytes",
 		     list.torn_bytes);
 	ci_recs_list(&list, out);

@@ -129,7 +129,7 @@ static void *appender(void *arg)
 		if (r < 0) {
 			app.err = r;
 			snprintf(app.msg, sizeof(app.msg), "%s",
-				 kvp_error_message());
+				 kvp_error_last()->message);
 			app.stop = 1;
 		} else {
 			app.done++;

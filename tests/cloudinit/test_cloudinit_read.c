@@ -118,7 +118,7 @@ Test(cloudinit_read, entries_and_read_take_the_last_record, .init = setup,
 	cr_assert_lt(want.n, wrote.n, "no key repeated");
 
 	cr_assert_eq(kvp_store_entries(store, &list), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	ci_recs_list(&list, &got);
 	kvp_record_list_free(&list);
 	ci_assert_same(&want, &got, "kvp_store_entries");
@@ -127,9 +127,8 @@ Test(cloudinit_read, entries_and_read_take_the_last_record, .init = setup,
 		char *value = NULL;
 		size_t value_len = 0;
 		cr_assert_eq(
-		    kvp_store_read_n(store, want.v[i].key, want.v[i].key_len,
-				     &value, &value_len),
-		    1, "read %.80s: %s", want.v[i].key, kvp_error_message());
+		    kvp_store_read(store, want.v[i].key, &value, &value_len), 1,
+		    "read %.80s: %s", want.v[i].key, kvp_error_last()->message);
 		cr_assert_eq(value_len, want.v[i].value_len);
 		cr_assert_eq(memcmp(value, want.v[i].value, value_len), 0,
 			     "read %.80s", want.v[i].key);
@@ -159,9 +158,8 @@ Test(cloudinit_read, key_cut_inside_a_character, .init = setup,
 	}
 	ci_recs_dump(store, &ours);
 	ci_assert_same(&wrote, &ours, "kvp_store_dump of cut keys");
-	cr_assert_eq(kvp_store_read_n(store, wrote.v[0].key, wrote.v[0].key_len,
-				      &value, &value_len),
-		     1, "%s", kvp_error_message());
+	cr_assert_eq(kvp_store_read(store, wrote.v[0].key, &value, &value_len),
+		     1, "%s", kvp_error_last()->message);
 	cr_assert_eq(value_len, wrote.v[2].value_len, "not the last record");
 	cr_assert_eq(memcmp(value, wrote.v[2].value, value_len), 0);
 	free(value);

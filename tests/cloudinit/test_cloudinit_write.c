@@ -72,7 +72,8 @@ static void assert_cloudinit_reads(const struct ci_recs *expect)
 	ci_recs_free(&theirs);
 }
 
-#define OK(call) cr_assert_geq((call), 0, "%s: %s", #call, kvp_error_message())
+#define OK(call)                                                               \
+	cr_assert_geq((call), 0, "%s: %s", #call, kvp_error_last()->message)
 
 Test(cloudinit_write, reads_libkvpcore_records, .init = setup, .fini = teardown)
 {

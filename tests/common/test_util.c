@@ -124,8 +124,8 @@ kvp_store *tu_store(const char *dir, kvp_mode mode)
 {
 	kvp_store *s = NULL;
 
-	cr_assert_eq(kvp_store_new_in(&s, KVP_POOL_GUEST, dir, mode), 0, "%s",
-		     kvp_error_message());
+	cr_assert_eq(kvp_store_new(&s, KVP_POOL_GUEST, dir, mode), 0, "%s",
+		     kvp_error_last()->message);
 	return s;
 }
 
@@ -263,4 +263,19 @@ void tu_set_mtime(const char *path, long long sec)
 
 	cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0, "utimensat %s: %s",
 		     path, strerror(errno));
+}
+
+long long tu_boot_time(void)
+{
+	FILE *f = fopen("/proc/stat", "re");
+	char line[512];
+	long long bt = -1;
+
+	cr_assert_not_null(f, "/proc/stat: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "btime ", 6) == 0)
+			bt = atoll(line + 6);
+	fclose(f);
+	cr_assert(bt > 0, "no btime in /proc/stat");
+	return bt;
 }

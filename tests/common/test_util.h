@@ -69,4 +69,8 @@ void tu_pool_teardown(struct tu_pool *p);
 /* Set a file's mtime (and atime) to `sec` seconds since the epoch. */
 void tu_set_mtime(const char *path, long long sec);
 
+/* Boot time in seconds since the epoch: btime of /proc/stat, read here
+ * rather than by the library under test. */
+long long tu_boot_time(void);
+
 #endif

@@ -269,7 +269,7 @@ size_t crash_snap_take(struct crash_snap *snap, const kvp_store *store,
 {
 	memset(snap, 0, sizeof(*snap));
 	cr_assert_eq(kvp_store_dump(store, &snap->list), 0, "dump: %s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	snap->count = snap->list.count;
 	snap->torn = snap->list.torn_bytes;
 	if (!live)

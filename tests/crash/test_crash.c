@@ -173,7 +173,7 @@ static void append_as_next_writer(struct run *run, const struct crash_snap *a)
 	snprintf(key, sizeof(key), "T|%d", run->round);
 	pr_make_value(value, key, "t");
 	cr_assert_eq(kvp_store_append(run->pool.store, key, value), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	raw = tu_read_file(run->pool.path, &len);
 	pr_encode(want, key, value);
 	cr_assert_eq(len, whole + KVP_RECORD_SIZE,
@@ -216,7 +216,7 @@ static void cleanup(struct run *run)
 	}
 	cr_assert_eq(
 	    kvp_store_delete_multiple(run->pool.store, keys, n, &removed), 0,
-	    "%s", kvp_error_message());
+	    "%s", kvp_error_last()->message);
 	cr_assert_eq(removed, expect);
 	take(run, &b, "after cleanup");
 	cr_assert_eq(b.torn, 0);
@@ -278,7 +278,7 @@ static void scan_as_next_writer(struct run *run, const struct crash_snap *a)
 	}
 	snprintf(key, sizeof(key), "ABSENT|%d", run->round);
 	cr_assert_eq(kvp_store_delete(run->pool.store, key), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	raw = tu_read_file(run->pool.path, &len);
 	cr_assert(len == n * KVP_RECORD_SIZE && memcmp(raw, want, len) == 0,
 		  "round %d: a scanning writer on %zu records (%zu "

@@ -169,7 +169,7 @@ static void one_stop(const struct fcase *c, struct tu_pool *pool,
 	fimage_read(&d, pool->path);
 	fault_check_stop(c, p, q, &d, where, st);
 	cr_assert_geq(kvp_store_delete(pool->store, "ABSENT|scan"), 0, "%s",
-		      kvp_error_message());
+		      kvp_error_last()->message);
 	fimage_read(&s, pool->path);
 	fault_check_scan(c, p, q, &d, &s, where, st);
 	fimage_free(&d);

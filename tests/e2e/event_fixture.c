@@ -22,6 +22,7 @@ kvp_settings ef_settings(void)
 kvp_event ef_event(kvp_event_type type, long long sec)
 {
 	return (kvp_event){
+	    .version = KVP_EVENT_VERSION,
 	    .type = type,
 	    .time = {(time_t)(EF_T0 + sec), 0},
 	    .service = "sshd",
@@ -42,7 +43,7 @@ void ef_record(const kvp_settings *s, const kvp_event *ev)
 	kvp_settings def = ef_settings();
 
 	cr_assert_eq(kvp_event_record(s ? s : &def, ev), 0,
-		     "kvp_event_record: %s", kvp_error_message());
+		     "kvp_event_record: %s", kvp_error_last()->message);
 }
 
 void ef_put(kvp_event_type type, long long sec)

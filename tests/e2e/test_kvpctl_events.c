@@ -93,7 +93,9 @@ Test(kvpctl_events, durations_and_missing_fields)
 		ev.duration_s = secs[i];
 		ef_record(NULL, &ev);
 	}
-	ev = (kvp_event){.type = KVP_EVENT_AUTH, .time = {EF_T0 + 9, 0}};
+	ev = (kvp_event){.version = KVP_EVENT_VERSION,
+			 .type = KVP_EVENT_AUTH,
+			 .time = {EF_T0 + 9, 0}};
 	ef_record(NULL, &ev);
 	out = KR_OUT("events");
 	cr_assert_not_null(strstr(out, " 5.0s  "), "%s", out);

@@ -79,7 +79,7 @@ static void round_trip(const kvp_settings *s, const char *what)
 	r = kvp_config_load(path, NULL, &back, &found);
 	FUZZ_CHECK(r == 0 && found,
 		   "%s: formatted settings do not load: %s\n%s", what,
-		   kvp_error_message(), text);
+		   kvp_error_last()->message, text);
 	FUZZ_CHECK(same(s, &back, false),
 		   "%s: formatted settings load differently:\n%s", what, text);
 	free(text);
@@ -93,7 +93,7 @@ static void check_error(int r, const char *path, const kvp_settings *s,
 
 	kvp_settings_defaults(&defaults);
 	FUZZ_CHECK(r == KVP_ERR_CONFIG || r == KVP_ERR_NOMEM,
-		   "load failed with %d: %s", r, kvp_error_message());
+		   "load failed with %d: %s", r, kvp_error_last()->message);
 	FUZZ_CHECK(e->code == r && e->message[0] && !strchr(e->message, '\n') &&
 		       strcmp(e->path, path) == 0,
 		   "error detail: code %d, path '%s', message '%s'", e->code,

@@ -10,6 +10,8 @@
 #define VALUE		"fuzz-value"
 #define EVENT_KEY_START "PAM_KVP|auth|fuzz|20240101T000000.000Z|"
 
+/* A key as the C-string calls take it: p[len] is its NUL (the keys come
+ * from kvp_store_dump(), whose key fields end at their first NUL). */
 struct key {
 	const char *p;
 	size_t len;
@@ -80,7 +82,7 @@ static bool rejected(int r)
 static void check_insert(const kvp_store *out, const uint8_t *base, size_t n,
 			 size_t file_len, struct key *k)
 {
-	int r = kvp_store_insert_n(out, k->p, k->len, VALUE, strlen(VALUE));
+	int r = kvp_store_insert(out, k->p, VALUE);
 	unsigned char *after;
 	size_t an, len, found = 0;
 	char *value = NULL;
@@ -92,9 +94,9 @@ static void check_insert(const kvp_store *out, const uint8_t *base, size_t n,
 		free(after);
 		k->p = "fuzz-key";
 		k->len = strlen(k->p);
-		r = kvp_store_insert_n(out, k->p, k->len, VALUE, strlen(VALUE));
+		r = kvp_store_insert(out, k->p, VALUE);
 	}
-	FUZZ_CHECK(r == 0, "insert: %s", kvp_error_message());
+	FUZZ_CHECK(r == 0, "insert: %s", kvp_error_last()->message);
 	after = read_whole(out, &an);
 	for (size_t i = 0; i < an; i++) {
 		const unsigned char *rec = after + i * REC;
@@ -106,7 +108,7 @@ static void check_insert(const kvp_store *out, const uint8_t *base, size_t n,
 		    "the inserted key has another value");
 	}
 	FUZZ_CHECK(found == 1, "the inserted key is there %zu times", found);
-	FUZZ_CHECK(kvp_store_read_n(out, k->p, k->len, &value, NULL) == 1 &&
+	FUZZ_CHECK(kvp_store_read(out, k->p, &value, NULL) == 1 &&
 		       strcmp(value, VALUE) == 0,
 		   "read after insert");
 	free(value);
@@ -158,7 +160,7 @@ static void check_deletes(const kvp_store *out, const uint8_t *base, size_t n,
 	int r;
 
 	fuzz_write_file(kvp_store_path(out), base, file_len);
-	r = kvp_store_delete_n(out, k[0].p, k[0].len);
+	r = kvp_store_delete(out, k[0].p);
 	FUZZ_CHECK(r == (expect > 0), "delete of a key with %zu records: %d",
 		   expect, r);
 	after = read_whole(out, &an);
@@ -182,7 +184,8 @@ static void check_deletes(const kvp_store *out, const uint8_t *base, size_t n,
 static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
 {
 	kvp_settings s;
-	kvp_event ev = {.type = KVP_EVENT_AUTH,
+	kvp_event ev = {.version = KVP_EVENT_VERSION,
+			.type = KVP_EVENT_AUTH,
 			.time = {1704067200, 0},
 			.service = "fuzz",
 			.user = "u",
@@ -204,7 +207,7 @@ static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
 	s.lock_timeout_ms = 0;
 	before = read_whole(out, &bn);
 	r = kvp_event_record(&s, &ev);
-	FUZZ_CHECK(r == 0, "event: %s", kvp_error_message());
+	FUZZ_CHECK(r == 0, "event: %s", kvp_error_last()->message);
 	after = read_whole(out, &an);
 	for (size_t i = 0; i < an; i++) {
 		const unsigned char *rec = after + i * REC;

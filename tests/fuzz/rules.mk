@@ -53,6 +53,9 @@ FUZZ_MAX_LEN_pool := 32768
 FUZZ_MAX_LEN_config := 8192
 FUZZ_FLAGS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
+# The library's sources include each other by layer ("pool/record.h").
+$(FUZZ_LIB_OBJ): FUZZ_CFLAGS += -Icore/src
+
 $(FUZZ_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@

@@ -30,7 +30,7 @@
 static int event(const char *dir, const char *prefix, const char *max)
 {
 	kvp_settings s;
-	kvp_event ev;
+	kvp_event ev = KVP_EVENT_INIT;
 
 	kvp_settings_defaults(&s);
 	snprintf(s.pool_dir, sizeof(s.pool_dir), "%s", dir);
@@ -39,7 +39,6 @@ static int event(const char *dir, const char *prefix, const char *max)
 	s.clear_if_stale = false;
 	s.lock_timeout_ms = 5000;
 	s.write = KVP_WRITE_INSERT;
-	memset(&ev, 0, sizeof(ev));
 	ev.type = KVP_EVENT_SESSION_OPEN;
 	ev.time.tv_sec = (time_t)EVENT_TIME;
 	ev.service = "sshd";
@@ -103,8 +102,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: kvp_oneop DIR OP ARGS...\n");
 		return 2;
 	}
-	if (kvp_store_new_in(&st, KVP_POOL_GUEST, argv[1], KVP_MODE_SAFE)) {
-		fprintf(stderr, "kvp_oneop: %s\n", kvp_error_message());
+	if (kvp_store_new(&st, KVP_POOL_GUEST, argv[1], KVP_MODE_SAFE)) {
+		fprintf(stderr, "kvp_oneop: %s\n", kvp_error_last()->message);
 		return 1;
 	}
 	kvp_store_set_lock_timeout(st, 5000);
@@ -116,7 +115,7 @@ int main(int argc, char **argv)
 	}
 	if (r < 0) {
 		fprintf(stderr, "kvp_oneop %s: %s\n", argv[2],
-			kvp_error_message());
+			kvp_error_last()->message);
 		return 1;
 	}
 	return 0;

@@ -101,7 +101,7 @@ static void done(struct writer *w, int rc)
 	log_line(w, "E %ld %d\n", w->seq, rc);
 	if (rc < 0) {
 		fprintf(stderr, "kvp_writer: op %ld failed: %s\n", w->seq,
-			kvp_error_message());
+			kvp_error_last()->message);
 		exit(1);
 	}
 }
@@ -194,7 +194,7 @@ static void op_delete_batch(struct writer *w)
 static void op_event(struct writer *w)
 {
 	kvp_settings s;
-	kvp_event ev;
+	kvp_event ev = KVP_EVENT_INIT;
 	char service[32];
 
 	kvp_settings_defaults(&s);
@@ -205,7 +205,6 @@ static void op_event(struct writer *w)
 	s.lock_timeout_ms = 10000;
 	s.write = w->seq % 2 ? KVP_WRITE_INSERT : KVP_WRITE_APPEND;
 	snprintf(service, sizeof(service), "s%ld", w->seq);
-	memset(&ev, 0, sizeof(ev));
 	ev.type = KVP_EVENT_SESSION_OPEN;
 	/* Key times follow seq, so "oldest" means lowest seq. */
 	ev.time.tv_sec = (time_t)(EVENT_EPOCH + w->seq / 1000);
@@ -318,7 +317,7 @@ int main(int argc, char **argv)
 	w.log_fd =
 	    open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (w.log_fd < 0 ||
-	    kvp_store_new_in(&w.store, KVP_POOL_GUEST, w.dir, KVP_MODE_SAFE)) {
+	    kvp_store_new(&w.store, KVP_POOL_GUEST, w.dir, KVP_MODE_SAFE)) {
 		fprintf(stderr, "kvp_writer: setup failed\n");
 		return 1;
 	}

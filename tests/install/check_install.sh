@@ -3,7 +3,8 @@
 # and test what landed there, never the build tree and never the real /etc
 # or /usr:
 #   - the file list, modes and symlinks; the soname and the exported
-#     symbols; the man pages render without warnings;
+#     symbols (exactly those of debian/libkvpcore1.symbols and the
+#     README's "Library API"); the man pages render without warnings;
 #   - a C program built with only `pkg-config --cflags --libs libkvpcore`
 #     from the DESTDIR writes and reads back a record in a temporary pool,
 #     running against the installed libkvpcore.so.1;
@@ -113,6 +114,15 @@ exports=$(nm -D --defined-only "$lib/libkvpcore.so.1.0.0" |
 	awk '{print $3}' | sed 's/@.*//' | grep -v '^KVPCORE_1$' || true)
 expect "libkvpcore exports only kvp_* ($(echo "$exports" | wc -l) symbols)" \
 	sh -c '! printf "%s\n" "$1" | grep -qv "^kvp_"' - "$exports"
+# The API is exactly what the symbols file and the README's "Library API"
+# promise: a function added or dropped must be added or dropped there too.
+sorted_exports=$(printf '%s\n' "$exports" | sort)
+expect "exports = debian/libkvpcore1.symbols" test "$sorted_exports" = \
+	"$(sed -n 's/^ \(kvp_[a-z0-9_]*\)@KVPCORE_1 .*/\1/p' \
+		debian/libkvpcore1.symbols | sort)"
+expect "exports = the README's Library API" test "$sorted_exports" = \
+	"$(sed -n '/^## Library API/,/^## /s/^    \(kvp_[a-z0-9_]*\) .*/\1/p' \
+		README.md | sort)"
 expect "exported symbols carry the version KVPCORE_1" sh -c \
 	'nm -D --defined-only "$1" | grep " kvp_" | grep -qv "@@KVPCORE_1" && exit 1 || exit 0' \
 	- "$lib/libkvpcore.so.1.0.0"

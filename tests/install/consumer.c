@@ -18,7 +18,7 @@ static void check(int ok, const char *what)
 {
 	if (!ok) {
 		fprintf(stderr, "consumer: FAILED: %s (%s)\n", what,
-			kvp_error_message());
+			kvp_error_last()->message);
 		failed = 1;
 	}
 }
@@ -36,9 +36,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: consumer POOL_DIR\n");
 		return 2;
 	}
-	check(kvp_store_new_in(&store, KVP_POOL_GUEST, argv[1],
-			       KVP_MODE_SAFE) == 0,
-	      "kvp_store_new_in");
+	check(kvp_store_new(&store, KVP_POOL_GUEST, argv[1], KVP_MODE_SAFE) ==
+		  0,
+	      "kvp_store_new");
 	if (!store)
 		return 1;
 	check(kvp_store_append(store, "install-check", "first") == 0, "append");
@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	check(kvp_store_max_value_size(store) == KVP_SAFE_MAX_VALUE_SIZE,
 	      "safe mode limits");
 
-	if (dladdr((void *)kvp_store_new_in, &info) && info.dli_fname)
+	if (dladdr((void *)kvp_store_new, &info) && info.dli_fname)
 		printf("libkvpcore: %s\n", info.dli_fname);
 	printf("pool file: %s\n", kvp_store_path(store));
 	free(value);

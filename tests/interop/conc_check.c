@@ -136,7 +136,8 @@ void conc_check_final(struct hv_daemon *d, kvp_store *s,
 	struct hv_window *win = hv_windows(d, &nw);
 	char key[KEY_MAX], note[16], want[16];
 
-	cr_assert_eq(kvp_store_dump(s, &dump), 0, "%s", kvp_error_message());
+	cr_assert_eq(kvp_store_dump(s, &dump), 0, "%s",
+		     kvp_error_last()->message);
 	cr_assert_eq(dump.torn_bytes, 0);
 	hv_enumerate_all(d, 0, &view);
 	hv_assert_same_records(&view, &dump,

@@ -299,8 +299,8 @@ kvp_store *hv_store(const struct hv_daemon *d, kvp_pool pool, kvp_mode mode)
 {
 	kvp_store *s = NULL;
 
-	cr_assert_eq(kvp_store_new_in(&s, pool, d->pool_dir, mode), 0, "%s",
-		     kvp_error_message());
+	cr_assert_eq(kvp_store_new(&s, pool, d->pool_dir, mode), 0, "%s",
+		     kvp_error_last()->message);
 	return s;
 }
 

@@ -57,8 +57,8 @@ static int appender(int proc, void *arg)
 	char key[64], value[PR_VALUE_MAX + 1], note[16];
 	int64_t t0 = hw_now_ns();
 
-	if (kvp_store_new_in(&s, KVP_POOL_GUEST, run->pool_dir,
-			     KVP_MODE_SAFE) != 0)
+	if (kvp_store_new(&s, KVP_POOL_GUEST, run->pool_dir, KVP_MODE_SAFE) !=
+	    0)
 		return 1;
 	kvp_store_set_lock_timeout(s, 30000);
 	snprintf(note, sizeof(note), "p%d", proc);
@@ -76,7 +76,7 @@ static int appender(int proc, void *arg)
 			run->failed_at[proc] = seq + 1;
 			run->error[proc] = r;
 			snprintf(run->message[proc], sizeof(run->message[proc]),
-				 "%s", kvp_error_message());
+				 "%s", kvp_error_last()->message);
 			kvp_store_free(s);
 			return 1;
 		}
@@ -166,7 +166,8 @@ Test(interop_append, eight_procs_thousand_events_while_enumerating)
 
 	/* libkvpcore's view: all 8000, whole, once each, in each writer's
 	 * order. */
-	cr_assert_eq(kvp_store_dump(s, &dump), 0, "%s", kvp_error_message());
+	cr_assert_eq(kvp_store_dump(s, &dump), 0, "%s",
+		     kvp_error_last()->message);
 	cr_assert_eq(dump.torn_bytes, 0);
 	cr_assert_eq(dump.count, TOTAL, "%zu records, expected %d", dump.count,
 		     TOTAL);

@@ -116,7 +116,7 @@ static void *writer(void *p)
 		if (op->result != 0) {
 			snprintf(a->sh->message[a->w], 256, "%s %s: %s",
 				 op->kind == OP_DELETE ? "delete" : "write",
-				 op->key[0], kvp_error_message());
+				 op->key[0], kvp_error_last()->message);
 			return p;
 		}
 		/* Spread the calls over the host's activity. */
@@ -136,8 +136,8 @@ static int writer_process(int proc, void *arg)
 	kvp_store *s = NULL;
 	int bad = 0;
 
-	if (kvp_store_new_in(&s, KVP_POOL_EXTERNAL, sh->pool_dir,
-			     KVP_MODE_SAFE) != 0)
+	if (kvp_store_new(&s, KVP_POOL_EXTERNAL, sh->pool_dir, KVP_MODE_SAFE) !=
+	    0)
 		return 1;
 	kvp_store_set_lock_timeout(s, 30000);
 	for (int t = 0; t < THREADS; t++) {

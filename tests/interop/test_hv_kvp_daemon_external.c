@@ -16,7 +16,7 @@ TestSuite(interop_external, .fini = hv_stop_all);
 
 static void ok(int r)
 {
-	cr_assert_eq(r, 0, "%s", kvp_error_message());
+	cr_assert_eq(r, 0, "%s", kvp_error_last()->message);
 }
 
 static void assert_reads(kvp_store *s, const char *key, const char *want)
@@ -29,7 +29,7 @@ static void assert_reads(kvp_store *s, const char *key, const char *want)
 		return;
 	}
 	cr_assert_eq(r, 1, "\"%.60s\" not found (%d: %s)", key, r,
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_str_eq(v, want, "value of \"%.60s\"", key);
 	free(v);
 }

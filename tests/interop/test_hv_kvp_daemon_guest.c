@@ -33,7 +33,7 @@ static char *repeat_utf8(const char *u, size_t n, const char *tail)
 
 static void ok(int r)
 {
-	cr_assert_eq(r, 0, "%s", kvp_error_message());
+	cr_assert_eq(r, 0, "%s", kvp_error_last()->message);
 }
 
 /* The driver's limits on what it can pass on: key <= 254 and value <= 1022

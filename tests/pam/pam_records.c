@@ -32,7 +32,9 @@ static void check(const kvp_record *r, kvp_mode mode, struct ph_rec *out)
 
 	cr_assert_leq(r->key_len, KVP_SAFE_MAX_KEY_SIZE, "key too long: %s",
 		      r->key);
-	cr_assert_leq(r->value_len, kvp_mode_max_value_size(mode),
+	cr_assert_leq(r->value_len,
+		      mode == KVP_MODE_SAFE ? KVP_SAFE_MAX_VALUE_SIZE
+					    : KVP_VALUE_FIELD_SIZE,
 		      "value of %s: %zu bytes, over the %s limit", r->key,
 		      r->value_len, kvp_mode_name(mode));
 	v = json_loadb(r->value, r->value_len, JSON_REJECT_DUPLICATES, &err);
@@ -56,10 +58,10 @@ void ph_recs_in(const char *dir, kvp_pool pool, const char *prefix,
 	kvp_record_list list = {0};
 
 	memset(out, 0, sizeof(*out));
-	cr_assert_eq(kvp_store_new_in(&store, pool, dir, KVP_MODE_UNSAFE), 0,
-		     "%s", kvp_error_message());
+	cr_assert_eq(kvp_store_new(&store, pool, dir, KVP_MODE_UNSAFE), 0, "%s",
+		     kvp_error_last()->message);
 	cr_assert_eq(kvp_event_list(store, prefix, &list), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	out->r = calloc(list.count + 1, sizeof(*out->r));
 	cr_assert_not_null(out->r);
 	for (size_t i = 0; i < list.count; i++)

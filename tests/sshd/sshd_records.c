@@ -57,11 +57,11 @@ void sh_recs(struct sh_recs *out)
 	kvp_record_list list = {0};
 
 	memset(out, 0, sizeof(*out));
-	cr_assert_eq(kvp_store_new_in(&store, KVP_POOL_GUEST, sh.pool_dir,
-				      KVP_MODE_UNSAFE),
-		     0, "%s", kvp_error_message());
+	cr_assert_eq(
+	    kvp_store_new(&store, KVP_POOL_GUEST, sh.pool_dir, KVP_MODE_UNSAFE),
+	    0, "%s", kvp_error_last()->message);
 	cr_assert_eq(kvp_event_list(store, NULL, &list), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(list.torn_bytes, 0, "the pool has a torn tail");
 	out->keys = calloc(list.count + 1, sizeof(*out->keys));
 	out->v = calloc(list.count + 1, sizeof(*out->v));

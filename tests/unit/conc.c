@@ -181,14 +181,15 @@ int conc_insert_own(int id, const char *key, const char *note)
 	r = kvp_store_insert(conc_store, key, value);
 	conc_timed(id, t0);
 	if (r < 0)
-		return conc_fail(id, "insert %s: %s", key, kvp_error_message());
+		return conc_fail(id, "insert %s: %s", key,
+				 kvp_error_last()->message);
 	t0 = peers_now_ms();
 	r = kvp_store_read(conc_store, key, &got, NULL);
 	conc_timed(id, t0);
 	if (r != 1) {
 		free(got);
 		return conc_fail(id, "read %s after insert: %d %s", key, r,
-				 kvp_error_message());
+				 kvp_error_last()->message);
 	}
 	r = strcmp(got, value) != 0;
 	free(got);
@@ -201,7 +202,7 @@ int conc_insert_own(int id, const char *key, const char *note)
 int conc_check_list(int id, int r, const kvp_record_list *l, const char *what)
 {
 	if (r < 0)
-		return conc_fail(id, "%s: %s", what, kvp_error_message());
+		return conc_fail(id, "%s: %s", what, kvp_error_last()->message);
 	if (l->torn_bytes)
 		return conc_fail(id, "%s: saw %zu torn bytes", what,
 				 l->torn_bytes);

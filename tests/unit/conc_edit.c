@@ -76,7 +76,7 @@ static int ap_worker(int id)
 		conc_timed(id, t0);
 		if (r < 0)
 			return conc_fail(id, "append %s: %s", keys[0],
-					 kvp_error_message());
+					 kvp_error_last()->message);
 		i += n;
 		if (ap_check(id, i))
 			return 1;
@@ -161,7 +161,8 @@ static int mx_read_check(int id, const struct mx_model *m, int k,
 
 	conc_timed(id, t0);
 	if (r < 0)
-		return conc_fail(id, "read %s: %s", key, kvp_error_message());
+		return conc_fail(id, "read %s: %s", key,
+				 kvp_error_last()->message);
 	if (r != (m->n[k] > 0)) {
 		free(got);
 		return conc_fail(id, "read %s: found=%d, expected %d record(s)",
@@ -204,7 +205,7 @@ static int mx_worker(int id)
 		conc_timed(id, t0);
 		if (r < 0)
 			return conc_fail(id, "step %d on %s: %s", s, key,
-					 kvp_error_message());
+					 kvp_error_last()->message);
 		if (kind == MX_DELETE && r != (m.n[k] > 0))
 			return conc_fail(
 			    id, "delete %s returned %d with %d records", key, r,

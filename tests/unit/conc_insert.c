@@ -105,7 +105,8 @@ static int rw_read_one(int id, unsigned iter, struct rw_view *v)
 	snprintf(key, sizeof(key), "RW|%d|%d", w, i);
 	r = kvp_store_read(conc_store, key, &got, &len);
 	if (r < 0)
-		return conc_fail(id, "read %s: %s", key, kvp_error_message());
+		return conc_fail(id, "read %s: %s", key,
+				 kvp_error_last()->message);
 	if (r == 0 && v->seen[w][i])
 		return conc_fail(id, "read %s: not found after it was seen",
 				 key);
@@ -279,7 +280,7 @@ static int ws_worker(int id)
 			conc_timed(id, t0);
 			if (r < 0)
 				return conc_fail(id, "insert %s: %s", key,
-						 kvp_error_message());
+						 kvp_error_last()->message);
 		}
 		if (ws_check(id, round))
 			return 1;

@@ -137,7 +137,7 @@ void lock_expect_timeout(struct lock_fixture *f, enum lock_op op,
 	r = lock_op_run(f, op);
 	ms = peers_now_ms() - t0;
 	cr_assert_eq(r, KVP_ERR_LOCK_TIMEOUT, "%s: %s returned %d (%s)", why,
-		     name, r, kvp_error_message());
+		     name, r, kvp_error_last()->message);
 	cr_assert_geq(ms, (double)timeout_ms,
 		      "%s: %s gave up after %.1f ms, before its %u ms", why,
 		      name, ms, timeout_ms);
@@ -172,5 +172,5 @@ void lock_expect_ok(struct lock_fixture *f, enum lock_op op,
 	kvp_store_set_lock_timeout(f->store, timeout_ms);
 	r = lock_op_run(f, op);
 	cr_assert_geq(r, 0, "%s: %s failed: %s", why, lock_op_name(op),
-		      kvp_error_message());
+		      kvp_error_last()->message);
 }

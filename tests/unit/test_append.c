@@ -74,7 +74,7 @@ Test(append, no_unique_key_cap, .init = setup, .fini = teardown)
 	/* Single appends past 1024 unique keys. */
 	for (size_t i = 1000; i < N; i++)
 		cr_assert_eq(kvp_store_append(p.store, keys[i], "w"), 0,
-			     "append %zu: %s", i, kvp_error_message());
+			     "append %zu: %s", i, kvp_error_last()->message);
 	cr_assert_eq(kvp_store_len(p.store, &n), 0);
 	cr_assert_eq(n, N);
 	cr_assert_eq(kvp_store_read(p.store, "key1099", &got, NULL), 1);

@@ -263,7 +263,7 @@ Test(load, exactly_1024_unique_keys_with_duplicates, .init = setup,
 
 	tu_plant(p.path, before);
 	cr_assert_eq(kvp_store_load(p.store, pairs, 1100), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(kvp_store_len(p.store, &n), 0);
 	cr_assert_eq(n, 1100);
 	cr_assert_eq(kvp_store_entries(p.store, &list), 0);

@@ -20,7 +20,7 @@ static kvp_settings defaults(void)
 static void apply_ok(kvp_settings *s, const char *arg)
 {
 	cr_assert_eq(kvp_settings_apply_arg(s, arg), 0, "%s: %s", arg,
-		     kvp_error_message());
+		     kvp_error_last()->message);
 }
 
 /* The argument is refused with exactly "module argument 'ARG': msg", and

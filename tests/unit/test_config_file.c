@@ -57,10 +57,10 @@ static void assert_insecure(const struct tc_conf *c, const char *what)
 
 	kvp_settings_defaults(&defaults);
 	cr_assert_eq(kvp_config_load(c->path, NULL, &s, &found), KVP_ERR_CONFIG,
-		     "%s: %s", what, kvp_error_message());
+		     "%s: %s", what, kvp_error_last()->message);
 	cr_assert_str_eq(kvp_error_last()->path, c->path);
-	cr_assert(strstr(kvp_error_message(), "insecure file"), "%s: %s", what,
-		  kvp_error_message());
+	cr_assert(strstr(kvp_error_last()->message, "insecure file"), "%s: %s",
+		  what, kvp_error_last()->message);
 	tc_assert_settings_eq(&s, &defaults);
 	cr_assert_eq(kvp_config_check(c->path), KVP_ERR_CONFIG, "%s", what);
 }
@@ -73,13 +73,13 @@ Test(config_file, writable_by_others_is_refused)
 	tc_conf_write(&c, "pool_dir = \"/etc\";\n");
 	cr_assert_eq(chmod(c.path, 0646), 0);
 	assert_insecure(&c, "mode 0646");
-	cr_assert(strstr(kvp_error_message(), "mode 0646"), "%s",
-		  kvp_error_message());
+	cr_assert(strstr(kvp_error_last()->message, "mode 0646"), "%s",
+		  kvp_error_last()->message);
 	cr_assert_eq(chmod(c.path, 0620), 0);
 	assert_insecure(&c, "mode 0620");
 	cr_assert_eq(chmod(c.path, 0644), 0); /* readable by all is fine */
 	cr_assert_eq(kvp_config_load(c.path, NULL, &s, NULL), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_str_eq(s.pool_dir, "/etc");
 	tc_conf_remove(&c);
 }
@@ -94,8 +94,8 @@ Test(config_file, owned_by_another_user_is_refused)
 	cr_assert_eq(chown(c.path, 65534, 65534), 0);
 	cr_assert_eq(chmod(c.path, 0600), 0);
 	assert_insecure(&c, "owned by nobody");
-	cr_assert(strstr(kvp_error_message(), "uid 65534"), "%s",
-		  kvp_error_message());
+	cr_assert(strstr(kvp_error_last()->message, "uid 65534"), "%s",
+		  kvp_error_last()->message);
 	tc_conf_remove(&c);
 }
 
@@ -123,7 +123,7 @@ Test(config_file, fifo_is_refused_without_blocking, .timeout = 10)
 	cr_assert_eq(mkfifo(path, 0600), 0);
 	cr_assert_eq(kvp_config_load(path, NULL, &s, NULL), KVP_ERR_IO);
 	cr_assert_str_eq(kvp_error_last()->path, path);
-	cr_assert(strstr(kvp_error_message(), "not a regular file"));
+	cr_assert(strstr(kvp_error_last()->message, "not a regular file"));
 	tu_rmtree(dir);
 	free(path);
 	free(dir);
@@ -217,7 +217,8 @@ Test(config_file, nul_byte_is_refused)
 	tu_write_file(c.path, text, sizeof(text) - 1);
 	cr_assert_eq(kvp_config_load(c.path, NULL, &s, NULL), KVP_ERR_CONFIG);
 	cr_assert_eq(kvp_error_last()->line, 3);
-	cr_assert(strstr(kvp_error_message(), ":3: NUL byte in the file"));
+	cr_assert(
+	    strstr(kvp_error_last()->message, ":3: NUL byte in the file"));
 	tc_conf_remove(&c);
 }
 

@@ -164,7 +164,7 @@ Test(config_names, unknown_event_names)
 
 	cr_assert_eq(kvp_event_type_from_name("session", &t),
 		     KVP_ERR_INVALID_ARG);
-	cr_assert(strstr(kvp_error_message(), "unknown event 'session'"));
+	cr_assert(strstr(kvp_error_last()->message, "unknown event 'session'"));
 	cr_assert_eq(t, KVP_EVENT_PASSWORD);
 	cr_assert_eq(kvp_event_type_from_name("", &t), KVP_ERR_INVALID_ARG);
 	cr_assert_eq(kvp_event_type_from_name("AUTH", &t), KVP_ERR_INVALID_ARG);

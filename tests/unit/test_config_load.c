@@ -343,9 +343,10 @@ Test(config_load, shipped_default_config_is_clean_and_the_defaults)
 	if (access(path, R_OK) != 0)
 		cr_skip_test("%s not present (run from the repository root)",
 			     path);
-	cr_assert_eq(kvp_config_check(path), 0, "%s", kvp_error_message());
+	cr_assert_eq(kvp_config_check(path), 0, "%s",
+		     kvp_error_last()->message);
 	cr_assert_eq(kvp_config_load(path, "sshd", &s, &found), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert(found);
 	kvp_settings_defaults(&defaults);
 	tc_assert_settings_eq(&s, &defaults);

@@ -32,7 +32,7 @@ void tc_load_ok(const char *text, const char *service, kvp_settings *out)
 	tc_conf_write(&c, text);
 	r = kvp_config_load(c.path, service, out, &found);
 	cr_assert_eq(r, 0, "load failed (%d): %s\n--- file:\n%s", r,
-		     kvp_error_message(), text);
+		     kvp_error_last()->message, text);
 	cr_assert(found);
 	tc_conf_remove(&c);
 }
@@ -51,7 +51,7 @@ void tc_assert_load_error(const char *text, const char *service, size_t line,
 	memset(&s, 0x5a, sizeof(s));
 	r = kvp_config_load(c.path, service, &s, &found);
 	cr_assert_eq(r, KVP_ERR_CONFIG, "want KVP_ERR_CONFIG, got %d (%s)\n%s",
-		     r, kvp_error_message(), text);
+		     r, kvp_error_last()->message, text);
 	cr_assert_not(found);
 	cr_assert_eq(e->code, KVP_ERR_CONFIG);
 	cr_assert_str_eq(e->path, c.path);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store/store_internal.h" /* store_*_n */
 #include "test_util.h"
 
 static struct tu_pool p;
@@ -90,7 +91,7 @@ Test(delete, empty_key_removes_empty_key_records, .init = setup,
 
 	tu_plant(p.path, kv);
 	cr_assert_eq(kvp_store_delete(p.store, ""), 1, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	tu_assert_records(p.path, after);
 	cr_assert_eq(kvp_store_delete(p.store, ""), 0);
 	tu_plant(p.path, kv);
@@ -109,8 +110,9 @@ Test(delete, no_key_validation, .init = setup, .fini = teardown)
 	kvp_error_clear();
 	cr_assert_eq(kvp_store_delete(p.store, ""), 0);
 	cr_assert_eq(kvp_store_delete(p.store, long_key), 0);
-	cr_assert_eq(kvp_store_delete_n(p.store, "a\0b", 3), 0);
-	cr_assert_eq(kvp_error_last()->code, KVP_OK, "%s", kvp_error_message());
+	cr_assert_eq(store_delete_n(p.store, "a\0b", 3), 0);
+	cr_assert_eq(kvp_error_last()->code, KVP_OK, "%s",
+		     kvp_error_last()->message);
 	tu_assert_records(p.path, kv);
 	/* A key over the store's own limit is still deleted. */
 	tu_plant(p.path,
@@ -137,7 +139,7 @@ Test(delete, full_width_key, .init = setup, .fini = teardown)
 Test(delete, delete_n_explicit_length, .init = setup, .fini = teardown)
 {
 	tu_plant(p.path, (const char *const[]){"ab", "1", "abc", "2", NULL});
-	cr_assert_eq(kvp_store_delete_n(p.store, "abcd", 2), 1);
+	cr_assert_eq(store_delete_n(p.store, "abcd", 2), 1);
 	tu_assert_records(p.path, (const char *const[]){"abc", "2", NULL});
 }
 

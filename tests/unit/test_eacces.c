@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/store_internal.h" /* store_is_stale_at */
 #include "test_util.h"
 
 enum scenario {
@@ -74,7 +75,7 @@ static int run_op(const struct child_arg *a)
 	case OP_LEN: return kvp_store_len(s, &n);
 	case OP_IS_EMPTY: return kvp_store_is_empty(s);
 	case OP_IS_STALE: return kvp_store_is_stale(s);
-	case OP_IS_STALE_AT: return kvp_store_is_stale_at(s, 1LL << 40);
+	case OP_IS_STALE_AT: return store_is_stale_at(s, 1LL << 40);
 	case OP_INSERT: return kvp_store_insert(s, "k", "v");
 	case OP_APPEND: return kvp_store_append(s, "k", "v");
 	case OP_DELETE: return kvp_store_delete(s, "k");

@@ -119,7 +119,7 @@ static void worst_case(kvp_mode mode, size_t limit)
 	ev.time.tv_sec = 253402300799LL; /* 9999-12-31T23:59:59 */
 	obj = encode();
 	cr_assert_leq(strlen(value), limit);
-	cr_assert_leq(strlen(key), kvp_mode_max_key_size(mode));
+	cr_assert_leq(strlen(key), pool_max_key_size(mode));
 	cr_assert(truncated(obj));
 	for (const char *const *m = string_members; *m; m++)
 		cr_assert(is_prefix(te_str(obj, *m), big), "%s", *m);

@@ -65,7 +65,7 @@ Test(event_key, unknown_event_type_rejected, .init = setup)
 {
 	ev.type = KVP_EVENT_COUNT;
 	cr_assert_eq(
-	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 }
 
@@ -85,14 +85,14 @@ Test(event_key, invalid_prefix_rejected, .init = setup)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		strcpy(s.key_prefix, bad[i]);
-		cr_assert_eq(kvp_event_encode(&s, &ev, key, sizeof(key), value,
-					      sizeof(value)),
+		cr_assert_eq(event_encode(&s, &ev, key, sizeof(key), value,
+					  sizeof(value)),
 			     KVP_ERR_INVALID_ARG, "prefix \"%s\"", bad[i]);
 	}
 	/* Not terminated inside its array. */
 	memset(s.key_prefix, 'A', sizeof(s.key_prefix));
 	cr_assert_eq(
-	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 }
 
@@ -222,16 +222,16 @@ Test(event_key, time_out_of_range_rejected, .init = setup)
 {
 	ev.time.tv_nsec = 1000000000L;
 	cr_assert_eq(
-	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 	ev.time.tv_nsec = -1;
 	cr_assert_eq(
-	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 	ev.time.tv_nsec = 0;
 	ev.time.tv_sec = 253402300800LL; /* year 10000 */
 	cr_assert_eq(
-	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 }
 
@@ -251,14 +251,14 @@ Test(event_key, id_is_random, .init = setup)
 
 Test(event_key, small_buffers_rejected, .init = setup)
 {
-	cr_assert_eq(kvp_event_encode(&s, &ev, key, 10, value, sizeof(value)),
+	cr_assert_eq(event_encode(&s, &ev, key, 10, value, sizeof(value)),
 		     KVP_ERR_INVALID_ARG);
-	cr_assert_eq(kvp_event_encode(&s, &ev, key, sizeof(key), value, 10),
+	cr_assert_eq(event_encode(&s, &ev, key, sizeof(key), value, 10),
 		     KVP_ERR_INVALID_ARG);
 	cr_assert_eq(
-	    kvp_event_encode(&s, &ev, NULL, sizeof(key), value, sizeof(value)),
+	    event_encode(&s, &ev, NULL, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 	cr_assert_eq(
-	    kvp_event_encode(NULL, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(NULL, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 }

@@ -36,7 +36,7 @@ static void record_at(int sec)
 	ev.time.tv_sec = 1795559580 + sec;
 	ev.time.tv_nsec = (long)sec * 1000000L;
 	r = kvp_event_record(&s, &ev);
-	cr_assert_eq(r, 0, "record: %d %s", r, kvp_error_message());
+	cr_assert_eq(r, 0, "record: %d %s", r, kvp_error_last()->message);
 }
 
 /* Records of the pool file, on-disk order. */
@@ -519,6 +519,29 @@ Test(event_record, bad_settings_rejected_before_any_file, .init = setup,
 	cr_assert_eq(tu_file_size(p.path), -1);
 }
 
+/* kvp_event is versioned: an event not started from KVP_EVENT_INIT, or
+ * from a newer header than the library's, is refused before any file. */
+Test(event_record, unknown_event_version_rejected, .init = setup,
+     .fini = teardown)
+{
+	const kvp_event init = KVP_EVENT_INIT;
+
+	cr_assert_eq(init.version, KVP_EVENT_VERSION);
+	cr_assert_eq(init.pid, -1);
+	cr_assert_eq(init.uid, -1);
+	cr_assert_null(init.service);
+	ev.version = 0;
+	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_INVALID_ARG);
+	cr_assert_neq(strstr(kvp_error_last()->message, "version 0"), NULL,
+		      "%s", kvp_error_last()->message);
+	ev.version = KVP_EVENT_VERSION + 1;
+	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_INVALID_ARG);
+	cr_assert_eq(tu_file_size(p.path), -1);
+	ev.version = KVP_EVENT_VERSION;
+	record_at(1);
+	cr_assert_eq(tu_file_size(p.path), KVP_RECORD_SIZE);
+}
+
 Test(event_record, other_pool_and_unsafe_mode, .init = setup, .fini = teardown)
 {
 	char *big = tu_repeat('\x01', 10000);
@@ -530,8 +553,8 @@ Test(event_record, other_pool_and_unsafe_mode, .init = setup, .fini = teardown)
 	s.mode = KVP_MODE_UNSAFE;
 	ev.rhost = ev.user = ev.tty = ev.host = big;
 	record_at(1);
-	cr_assert_eq(
-	    kvp_store_new_in(&st, KVP_POOL_AUTO, p.dir, KVP_MODE_UNSAFE), 0);
+	cr_assert_eq(kvp_store_new(&st, KVP_POOL_AUTO, p.dir, KVP_MODE_UNSAFE),
+		     0);
 	cr_assert_eq(kvp_store_dump(st, &l), 0);
 	cr_assert_eq(l.count, 1);
 	cr_assert_leq(l.records[0].value_len, 2048);

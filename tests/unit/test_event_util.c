@@ -19,7 +19,7 @@ void te_settings(kvp_settings *s, const char *dir)
 
 void te_event(kvp_event *ev)
 {
-	memset(ev, 0, sizeof(*ev));
+	*ev = (kvp_event)KVP_EVENT_INIT;
 	ev->type = KVP_EVENT_SESSION_OPEN;
 	ev->time.tv_sec = 1795559626; /* 2026-11-24T22:33:46Z */
 	ev->time.tv_nsec = 123456789;
@@ -38,12 +38,12 @@ void te_event(kvp_event *ev)
 void te_encode(const kvp_settings *s, const kvp_event *ev, char *key,
 	       char *value)
 {
-	int r = kvp_event_encode(s, ev, key, KVP_KEY_FIELD_SIZE + 1, value,
-				 KVP_VALUE_FIELD_SIZE + 1);
+	int r = event_encode(s, ev, key, KVP_KEY_FIELD_SIZE + 1, value,
+			     KVP_VALUE_FIELD_SIZE + 1);
 
-	cr_assert_eq(r, 0, "encode: %d %s", r, kvp_error_message());
-	cr_assert_leq(strlen(key), kvp_mode_max_key_size(s->mode));
-	cr_assert_leq(strlen(value), kvp_mode_max_value_size(s->mode),
+	cr_assert_eq(r, 0, "encode: %d %s", r, kvp_error_last()->message);
+	cr_assert_leq(strlen(key), pool_max_key_size(s->mode));
+	cr_assert_leq(strlen(value), pool_max_value_size(s->mode),
 		      "value of %zu bytes", strlen(value));
 }
 

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "event/event_internal.h" /* event_encode, pool_max_*_size */
 #include "test_util.h"
 
 /* Defaults, with the pool and the hash secret inside `dir`. */

@@ -243,12 +243,12 @@ Test(event_value, unknown_policy_rejected, .init = setup)
 {
 	s.fields[KVP_FIELD_TTY] = (kvp_field_policy)7;
 	cr_assert_eq(
-	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 	te_settings(&s, "/nonexistent");
 	s.mode = (kvp_mode)9;
 	cr_assert_eq(
-	    kvp_event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 }
 

@@ -129,7 +129,7 @@ Test(insert, cap_allows_1024_then_rejects_1025th, .init = setup,
 
 	plant_keys(1023, 1023);
 	cr_assert_eq(kvp_store_insert(p.store, "key1023", "v"), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(len_of(), 1024);
 	before = tu_read_file(p.path, &len);
 	cr_assert_eq(kvp_store_insert(p.store, "one-too-many", "v"),
@@ -137,8 +137,8 @@ Test(insert, cap_allows_1024_then_rejects_1025th, .init = setup,
 	cr_assert_eq(kvp_error_last()->code, KVP_ERR_MAX_UNIQUE_KEYS);
 	cr_assert_eq(kvp_error_last()->max, 1024);
 	cr_assert_str_eq(kvp_error_last()->path, p.path);
-	cr_assert_neq(strstr(kvp_error_message(), "1024"), NULL, "%s",
-		      kvp_error_message());
+	cr_assert_neq(strstr(kvp_error_last()->message, "1024"), NULL, "%s",
+		      kvp_error_last()->message);
 	tu_assert_file_is(p.path, before, len);
 	free(before);
 }
@@ -149,7 +149,7 @@ Test(insert, overwrite_at_cap_allowed, .init = setup, .fini = teardown)
 
 	plant_keys(1024, 1024);
 	cr_assert_eq(kvp_store_insert(p.store, "key0500", "changed"), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(len_of(), 1024);
 	cr_assert_eq(kvp_store_read(p.store, "key0500", &got, NULL), 1);
 	cr_assert_str_eq(got, "changed");
@@ -163,7 +163,7 @@ Test(insert, new_key_after_delete_at_cap, .init = setup, .fini = teardown)
 		     KVP_ERR_MAX_UNIQUE_KEYS);
 	cr_assert_eq(kvp_store_delete(p.store, "key0007"), 1);
 	cr_assert_eq(kvp_store_insert(p.store, "fresh", "v"), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	expect_value("fresh", "v");
 	cr_assert_eq(len_of(), 1024);
 	cr_assert_eq(kvp_store_insert(p.store, "fresher", "v"),
@@ -180,7 +180,7 @@ Test(insert, cap_counts_unique_keys_not_records, .init = setup,
 	for (int i = 0; i < 24; i++) {
 		snprintf(key, sizeof(key), "new%02d", i);
 		cr_assert_eq(kvp_store_insert(p.store, key, "v"), 0,
-			     "new key %d: %s", i, kvp_error_message());
+			     "new key %d: %s", i, kvp_error_last()->message);
 	}
 	cr_assert_eq(len_of(), 1124);
 	cr_assert_eq(kvp_store_insert(p.store, "new24", "v"),
@@ -194,7 +194,7 @@ Test(insert, at_cap_insert_of_duplicated_key_collapses, .init = setup,
 	/* 1030 records over 1024 keys: keys 0..5 appear twice. */
 	plant_keys(1030, 1024);
 	cr_assert_eq(kvp_store_insert(p.store, "key0003", "x"), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(len_of(), 1029);
 	expect_value("key0003", "x");
 }

@@ -141,7 +141,7 @@ Test(dump_json, round_trip_with_data, .init = setup, .fini = teardown)
 
 	tu_plant(p.path, dup_pool);
 	cr_assert_eq(kvp_store_dump_json(p.store, out), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	j = load_json(out);
 	cr_assert(json_is_object(j));
 	cr_assert_eq(json_object_size(j), 3);

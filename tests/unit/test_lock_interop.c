@@ -66,7 +66,7 @@ static int watch_once(struct watcher *w, bool seen[CI_RECORDS], long *round)
 
 	if (r < 0) {
 		snprintf(w->err, sizeof(w->err), "dump: %s",
-			 kvp_error_message());
+			 kvp_error_last()->message);
 		return 1;
 	}
 	for (size_t i = 0; !w->err[0] && i < l.count; i++) {
@@ -134,14 +134,14 @@ static void own_round(int round, int model[OWN_KEYS])
 	if (round % 3 == 2) {
 		r = kvp_store_delete(fx.store, key);
 		cr_assert_eq(r, model[k] >= 0, "delete %s: %d %s", key, r,
-			     kvp_error_message());
+			     kvp_error_last()->message);
 		model[k] = -1;
 		return;
 	}
 	snprintf(note, sizeof(note), "r%d", round);
 	pr_make_value(value, key, note);
 	cr_assert_eq(kvp_store_insert(fx.store, key, value), 0, "insert %s: %s",
-		     key, kvp_error_message());
+		     key, kvp_error_last()->message);
 	model[k] = round;
 }
 
@@ -326,8 +326,8 @@ Test(lock_interop, store_waits_for_a_half_written_cloudinit_batch)
 
 	start_half_batch(&p);
 	lock_expect_timeout(&fx, OP_DELETE, 150, 1000, "half batch");
-	cr_assert(strstr(kvp_error_message(), "flock") != NULL, "%s",
-		  kvp_error_message());
+	cr_assert(strstr(kvp_error_last()->message, "flock") != NULL, "%s",
+		  kvp_error_last()->message);
 	lock_expect_timeout(&fx, OP_DUMP, 150, 1000, "half batch");
 	kvp_store_set_lock_timeout(fx.store, 20000);
 	cr_assert_eq(pthread_create(&d.thread, NULL, delete_waiting, &d), 0);

@@ -128,8 +128,8 @@ Test(locks, timed_out_wait_holds_nothing)
 	hold(&p, "posix", "write");
 	lock_expect_timeout(&fx, OP_INSERT, TIMEOUT_MS, MARGIN_MS,
 			    "posix holder");
-	cr_assert(strstr(kvp_error_message(), "fcntl") != NULL, "%s",
-		  kvp_error_message());
+	cr_assert(strstr(kvp_error_last()->message, "fcntl") != NULL, "%s",
+		  kvp_error_last()->message);
 	fd = open(fx.path, O_RDWR | O_CLOEXEC);
 	cr_assert(fd >= 0);
 	cr_assert_eq(flock(fd, LOCK_EX | LOCK_NB), 0,
@@ -165,7 +165,7 @@ Test(locks, waiter_proceeds_when_the_holder_leaves)
 		kvp_store_set_lock_timeout(fx.store, 20000);
 		t0 = peers_now_ms();
 		cr_assert_eq(kvp_store_insert(fx.store, "K|0|0", fx.value0), 0,
-			     "%s", kvp_error_message());
+			     "%s", kvp_error_last()->message);
 		ms = peers_now_ms() - t0;
 		cr_assert_lt(ms, 10000, "%s: waited %.0f ms", families[f], ms);
 		cr_assert_eq(peer_wait(&p, PEER_START_TIMEOUT_MS), 0);
@@ -242,8 +242,8 @@ Test(locks, threads_exclude_each_other)
 	thread_hold(&h, HOLD_OFD_EX);
 	lock_expect_timeout(&fx, OP_APPEND, TIMEOUT_MS, MARGIN_MS,
 			    "thread holding the OFD lock only");
-	cr_assert(strstr(kvp_error_message(), "fcntl") != NULL, "%s",
-		  kvp_error_message());
+	cr_assert(strstr(kvp_error_last()->message, "fcntl") != NULL, "%s",
+		  kvp_error_last()->message);
 	thread_release(&h);
 
 	thread_hold(&h, HOLD_BOTH_SH);
@@ -291,7 +291,7 @@ static void expect_torn_view(void)
 	for (int entries = 0; entries < 2; entries++) {
 		cr_assert_eq(entries ? kvp_store_entries(fx.store, &l)
 				     : kvp_store_dump(fx.store, &l),
-			     0, "%s", kvp_error_message());
+			     0, "%s", kvp_error_last()->message);
 		cr_assert_eq(l.count, 3);
 		cr_assert_eq(l.torn_bytes, 1280);
 		for (size_t i = 0; i < 3; i++)

@@ -143,7 +143,7 @@ ParameterizedTest(struct umask_case *c, permissions, missing_dirs_created_0755,
 
 	umask(c->mask);
 	cr_assert_eq(kvp_store_insert(s, "k", "v"), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(mode_of(a), 0755);
 	cr_assert_eq(mode_of(ab), 0755);
 	cr_assert_eq(mode_of(abc), 0755);
@@ -187,7 +187,7 @@ ParameterizedTest(struct mode_case *c, permissions,
 	tu_plant(p.path, (const char *const[]){"k", "old", NULL});
 	cr_assert_eq(chmod(p.path, c->mode), 0);
 	cr_assert_geq(run_op(p.store, c->op), 0, "%s: %s", op_names[c->op],
-		      kvp_error_message());
+		      kvp_error_last()->message);
 	cr_assert_eq(mode_of(p.path), c->mode, "%s changed the mode",
 		     op_names[c->op]);
 }
@@ -223,12 +223,12 @@ ParameterizedTest(struct op_case *c, permissions, symlink_refused,
 	if (c->op == OP_IS_STALE) {
 		/* stat-only: lstat sees a link, "not a regular file" */
 		cr_assert_eq(kvp_error_last()->code, KVP_ERR_CORRUPT, "%s: %s",
-			     op_names[c->op], kvp_error_message());
+			     op_names[c->op], kvp_error_last()->message);
 	} else {
 		cr_assert_eq(kvp_error_last()->code, KVP_ERR_IO, "%s: %s",
-			     op_names[c->op], kvp_error_message());
+			     op_names[c->op], kvp_error_last()->message);
 		cr_assert_eq(kvp_error_last()->sys_errno, ELOOP, "%s: %s",
-			     op_names[c->op], kvp_error_message());
+			     op_names[c->op], kvp_error_last()->message);
 	}
 	cr_assert_str_eq(kvp_error_last()->path, p.path);
 	tu_assert_records(target, kv);

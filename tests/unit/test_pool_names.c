@@ -1,14 +1,15 @@
 /* test_pool_names.c - pools and modes by name and number, file names, the
  * default directory, how a store derives its path from a directory, the
- * store's accessors, and the arguments kvp_store_new_in() refuses. Nothing
- * here writes a pool file (kvp_store_new() points at /var/lib/hyperv and
- * must stay untouched). */
+ * store's accessors, and the arguments kvp_store_new() refuses. Nothing
+ * here writes a pool file (kvp_store_new() without a directory points at
+ * /var/lib/hyperv, which must stay untouched). */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
+#include "util/internal.h" /* pool_max_*_size, struct kvp_store */
 
 static const char *const file_names[] = {
     ".kvp_pool_0", ".kvp_pool_1", ".kvp_pool_2", ".kvp_pool_3", ".kvp_pool_4"};
@@ -82,8 +83,8 @@ ParameterizedTest(struct bad_name *c, pool_names, bad_names_rejected)
 		     "'%s' was accepted", c->name);
 	cr_assert_eq(out, (kvp_pool)77, "out written on failure");
 	cr_assert_eq(kvp_error_last()->code, KVP_ERR_INVALID_ARG);
-	cr_assert_neq(strstr(kvp_error_message(), "unknown pool"), NULL, "%s",
-		      kvp_error_message());
+	cr_assert_neq(strstr(kvp_error_last()->message, "unknown pool"), NULL,
+		      "%s", kvp_error_last()->message);
 }
 
 Test(pool_names, null_arguments_rejected)
@@ -99,7 +100,6 @@ Test(pool_names, null_arguments_rejected)
 
 Test(pool_names, default_dir)
 {
-	cr_assert_str_eq(kvp_pool_default_dir(), "/var/lib/hyperv");
 	cr_assert_str_eq(KVP_DEFAULT_DIR, "/var/lib/hyperv");
 }
 
@@ -119,40 +119,41 @@ Test(pool_names, modes_and_limits)
 	cr_assert_eq(kvp_mode_from_name("", &m), KVP_ERR_INVALID_ARG);
 	cr_assert_eq(kvp_mode_from_name("unsafe!", &m), KVP_ERR_INVALID_ARG);
 	cr_assert_eq(m, (kvp_mode)9);
-	cr_assert_eq(kvp_mode_max_key_size(KVP_MODE_SAFE), 254);
-	cr_assert_eq(kvp_mode_max_value_size(KVP_MODE_SAFE), 1022);
-	cr_assert_eq(kvp_mode_max_key_size(KVP_MODE_UNSAFE), 512);
-	cr_assert_eq(kvp_mode_max_value_size(KVP_MODE_UNSAFE), 2048);
-	cr_assert_eq(kvp_mode_max_key_size((kvp_mode)2), 0);
-	cr_assert_eq(kvp_mode_max_value_size((kvp_mode)-1), 0);
+	cr_assert_eq(pool_max_key_size(KVP_MODE_SAFE), 254);
+	cr_assert_eq(pool_max_value_size(KVP_MODE_SAFE), 1022);
+	cr_assert_eq(pool_max_key_size(KVP_MODE_UNSAFE), 512);
+	cr_assert_eq(pool_max_value_size(KVP_MODE_UNSAFE), 2048);
+	cr_assert_eq(pool_max_key_size((kvp_mode)2), 0);
+	cr_assert_eq(pool_max_value_size((kvp_mode)-1), 0);
 	cr_assert_eq(KVP_RECORD_SIZE, 2560);
 	cr_assert_eq(KVP_MAX_UNIQUE_KEYS, 1024);
 }
 
-Test(pool_names, new_uses_default_dir)
+Test(pool_names, null_dir_is_the_default_dir)
 {
 	kvp_store *s = NULL;
 
-	cr_assert_eq(kvp_store_new(&s, KVP_POOL_GUEST, KVP_MODE_SAFE), 0);
+	cr_assert_eq(kvp_store_new(&s, KVP_POOL_GUEST, NULL, KVP_MODE_SAFE), 0);
 	cr_assert_str_eq(kvp_store_path(s), "/var/lib/hyperv/.kvp_pool_1");
 	cr_assert_eq(kvp_store_pool(s), KVP_POOL_GUEST);
 	cr_assert_eq(kvp_store_mode(s), KVP_MODE_SAFE);
 	kvp_store_free(s);
-	cr_assert_eq(kvp_store_new(&s, KVP_POOL_AUTO_EXTERNAL, KVP_MODE_UNSAFE),
-		     0);
+	cr_assert_eq(
+	    kvp_store_new(&s, KVP_POOL_AUTO_EXTERNAL, NULL, KVP_MODE_UNSAFE),
+	    0);
 	cr_assert_str_eq(kvp_store_path(s), "/var/lib/hyperv/.kvp_pool_3");
 	kvp_store_free(s);
 }
 
-Test(pool_names, new_in_derives_path_for_every_pool)
+Test(pool_names, new_derives_path_for_every_pool)
 {
 	char *dir = tu_mkdtemp();
 
 	for (int p = 0; p < KVP_POOL_COUNT; p++) {
 		kvp_store *s = NULL;
 		char *want = tu_path(dir, file_names[p]);
-		cr_assert_eq(
-		    kvp_store_new_in(&s, (kvp_pool)p, dir, KVP_MODE_SAFE), 0);
+		cr_assert_eq(kvp_store_new(&s, (kvp_pool)p, dir, KVP_MODE_SAFE),
+			     0);
 		cr_assert_str_eq(kvp_store_path(s), want);
 		cr_assert_eq(kvp_store_pool(s), (kvp_pool)p);
 		/* Construction opens and creates nothing. */
@@ -188,8 +189,8 @@ ParameterizedTest(struct dir_case *c, pool_names, trailing_slashes)
 {
 	kvp_store *s = NULL;
 
-	cr_assert_eq(
-	    kvp_store_new_in(&s, KVP_POOL_GUEST, c->dir, KVP_MODE_SAFE), 0);
+	cr_assert_eq(kvp_store_new(&s, KVP_POOL_GUEST, c->dir, KVP_MODE_SAFE),
+		     0);
 	cr_assert_str_eq(kvp_store_path(s), c->path);
 	kvp_store_free(s);
 }
@@ -198,8 +199,8 @@ Test(pool_names, accessors)
 {
 	kvp_store *s = NULL;
 
-	cr_assert_eq(kvp_store_new_in(&s, KVP_POOL_AUTO, "/nonexistent/dir",
-				      KVP_MODE_UNSAFE),
+	cr_assert_eq(kvp_store_new(&s, KVP_POOL_AUTO, "/nonexistent/dir",
+				   KVP_MODE_UNSAFE),
 		     0);
 	cr_assert_eq(kvp_store_pool(s), KVP_POOL_AUTO);
 	cr_assert_eq(kvp_store_mode(s), KVP_MODE_UNSAFE);
@@ -207,75 +208,72 @@ Test(pool_names, accessors)
 	cr_assert_eq(kvp_store_max_key_size(s), 512);
 	cr_assert_eq(kvp_store_max_value_size(s), 2048);
 	kvp_store_free(s);
-	cr_assert_eq(
-	    kvp_store_new_in(&s, KVP_POOL_EXTERNAL, "/x", KVP_MODE_SAFE), 0);
+	cr_assert_eq(kvp_store_new(&s, KVP_POOL_EXTERNAL, "/x", KVP_MODE_SAFE),
+		     0);
 	cr_assert_eq(kvp_store_max_key_size(s), 254);
 	cr_assert_eq(kvp_store_max_value_size(s), 1022);
 	kvp_store_free(s);
 }
 
-Test(pool_names, lock_timeout_accessor)
+/* What the lock tests rely on (test_locks.c shows the waits). */
+Test(pool_names, lock_timeout_setter)
 {
 	kvp_store *s = NULL;
 
-	cr_assert_eq(kvp_store_new_in(&s, KVP_POOL_GUEST, "/x", KVP_MODE_SAFE),
-		     0);
-	cr_assert_eq(kvp_store_lock_timeout(s), KVP_DEFAULT_LOCK_TIMEOUT_MS);
+	cr_assert_eq(kvp_store_new(&s, KVP_POOL_GUEST, "/x", KVP_MODE_SAFE), 0);
+	cr_assert_eq(s->lock_timeout_ms, KVP_DEFAULT_LOCK_TIMEOUT_MS);
 	cr_assert_eq(KVP_DEFAULT_LOCK_TIMEOUT_MS, 2000);
 	kvp_store_set_lock_timeout(s, 0);
-	cr_assert_eq(kvp_store_lock_timeout(s), 0);
+	cr_assert_eq(s->lock_timeout_ms, 0);
 	kvp_store_set_lock_timeout(s, 150);
-	cr_assert_eq(kvp_store_lock_timeout(s), 150);
+	cr_assert_eq(s->lock_timeout_ms, 150);
 	kvp_store_free(s);
 }
 
-static void expect_new_in_fails(kvp_pool pool, const char *dir, kvp_mode mode,
-				const char *needle)
+static void expect_new_fails(kvp_pool pool, const char *dir, kvp_mode mode,
+			     const char *needle)
 {
 	kvp_store *s = (kvp_store *)0x1;
 
 	kvp_error_clear();
-	cr_assert_eq(kvp_store_new_in(&s, pool, dir, mode),
-		     KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_store_new(&s, pool, dir, mode), KVP_ERR_INVALID_ARG);
 	cr_assert_null(s, "*out must be NULL after a failure");
 	cr_assert_eq(kvp_error_last()->code, KVP_ERR_INVALID_ARG);
-	cr_assert_neq(strstr(kvp_error_message(), needle), NULL, "%s",
-		      kvp_error_message());
+	cr_assert_neq(strstr(kvp_error_last()->message, needle), NULL, "%s",
+		      kvp_error_last()->message);
 }
 
 Test(pool_names, invalid_pool_rejected)
 {
-	expect_new_in_fails((kvp_pool)5, "/x", KVP_MODE_SAFE, "pool");
-	expect_new_in_fails((kvp_pool)-1, "/x", KVP_MODE_SAFE, "pool");
+	expect_new_fails((kvp_pool)5, "/x", KVP_MODE_SAFE, "pool");
+	expect_new_fails((kvp_pool)-1, "/x", KVP_MODE_SAFE, "pool");
 }
 
 Test(pool_names, invalid_mode_rejected)
 {
-	expect_new_in_fails(KVP_POOL_GUEST, "/x", (kvp_mode)2, "mode");
-	expect_new_in_fails(KVP_POOL_GUEST, "/x", (kvp_mode)-1, "mode");
+	expect_new_fails(KVP_POOL_GUEST, "/x", (kvp_mode)2, "mode");
+	expect_new_fails(KVP_POOL_GUEST, "/x", (kvp_mode)-1, "mode");
 }
 
-Test(pool_names, null_or_empty_dir_rejected)
+Test(pool_names, empty_dir_rejected)
 {
-	expect_new_in_fails(KVP_POOL_GUEST, NULL, KVP_MODE_SAFE, "directory");
-	expect_new_in_fails(KVP_POOL_GUEST, "", KVP_MODE_SAFE, "directory");
+	expect_new_fails(KVP_POOL_GUEST, "", KVP_MODE_SAFE, "directory");
 }
 
 Test(pool_names, overlong_dir_rejected)
 {
-	char *dir = tu_repeat('d', KVP_ERROR_PATH_MAX);
+	char *dir = tu_repeat('d', ERR_PATH_MAX);
 
 	dir[0] = '/';
-	expect_new_in_fails(KVP_POOL_GUEST, dir, KVP_MODE_SAFE, "too long");
+	expect_new_fails(KVP_POOL_GUEST, dir, KVP_MODE_SAFE, "too long");
 	free(dir);
 }
 
 Test(pool_names, null_out_rejected_and_free_null)
 {
-	cr_assert_eq(
-	    kvp_store_new_in(NULL, KVP_POOL_GUEST, "/x", KVP_MODE_SAFE),
-	    KVP_ERR_INVALID_ARG);
-	cr_assert_eq(kvp_store_new(NULL, KVP_POOL_GUEST, KVP_MODE_SAFE),
+	cr_assert_eq(kvp_store_new(NULL, KVP_POOL_GUEST, "/x", KVP_MODE_SAFE),
+		     KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_store_new(NULL, KVP_POOL_GUEST, NULL, KVP_MODE_SAFE),
 		     KVP_ERR_INVALID_ARG);
 	kvp_store_free(NULL);
 }

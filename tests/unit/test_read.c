@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_internal.h" /* store_*_n */
 #include "test_util.h"
 
 static struct tu_pool p;
@@ -77,7 +78,7 @@ Test(read, safe_store_reads_keys_written_in_unsafe_mode, .init = setup,
 	size_t len = 0;
 
 	cr_assert_eq(kvp_store_insert(unsafe, key, value), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(kvp_store_insert(p.store, key, "x"),
 		     KVP_ERR_KEY_TOO_LARGE);
 	cr_assert_eq(kvp_store_read(p.store, key, &got, &len), 1);
@@ -163,10 +164,10 @@ Test(read, rejects_empty_key_and_nul, .init = setup, .fini = teardown)
 	cr_assert_null(got);
 	cr_assert_eq(kvp_store_read(p.store, NULL, &got, NULL),
 		     KVP_ERR_EMPTY_KEY);
-	cr_assert_eq(kvp_store_read_n(p.store, "a\0b", 3, &got, NULL),
+	cr_assert_eq(store_read_n(p.store, "a\0b", 3, &got, NULL),
 		     KVP_ERR_KEY_CONTAINS_NULL);
 	cr_assert_eq(kvp_error_last()->code, KVP_ERR_KEY_CONTAINS_NULL);
-	cr_assert_eq(kvp_store_read_n(p.store, "a", 0, &got, NULL),
+	cr_assert_eq(store_read_n(p.store, "a", 0, &got, NULL),
 		     KVP_ERR_EMPTY_KEY);
 }
 
@@ -181,10 +182,10 @@ Test(read, read_n_uses_explicit_length, .init = setup, .fini = teardown)
 	char *got = NULL;
 
 	tu_plant(p.path, (const char *const[]){"abc", "1", "ab", "2", NULL});
-	cr_assert_eq(kvp_store_read_n(p.store, "abcdef", 2, &got, NULL), 1);
+	cr_assert_eq(store_read_n(p.store, "abcdef", 2, &got, NULL), 1);
 	cr_assert_str_eq(got, "2");
 	free(got);
-	cr_assert_eq(kvp_store_read_n(p.store, "abcdef", 3, &got, NULL), 1);
+	cr_assert_eq(store_read_n(p.store, "abcdef", 3, &got, NULL), 1);
 	cr_assert_str_eq(got, "1");
 	free(got);
 }

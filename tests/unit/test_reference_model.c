@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/store_internal.h" /* store_*_n */
 #include "test_util.h"
 
 #define RS KVP_RECORD_SIZE
@@ -282,7 +283,7 @@ static const char *one_op(void)
 		v = random_value(0, &vl);
 		want = m_insert(&m, keys[k], key_lens[k], v, vl);
 		r = kvp_store_insert(p.store, keys[k], v);
-		cr_assert_eq(r, want, "insert: %s", kvp_error_message());
+		cr_assert_eq(r, want, "insert: %s", kvp_error_last()->message);
 		return "insert";
 	}
 	if (op < 52) {
@@ -367,8 +368,8 @@ static const char *one_op(void)
 	/* Rejected writes change nothing, not even a torn tail. */
 	switch (below(4)) {
 	case 0:
-		cr_assert_eq(kvp_store_insert_n(p.store, keys[k], key_lens[k],
-						"\xE0\x80", 2),
+		cr_assert_eq(store_insert_n(p.store, keys[k], key_lens[k],
+					    "\xE0\x80", 2),
 			     KVP_ERR_INVALID_UTF8);
 		return "invalid insert";
 	case 1: {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store/store_internal.h" /* store_is_stale_at, store_boot_time */
 #include "test_util.h"
 
 static struct tu_pool p;
@@ -22,21 +23,6 @@ static void teardown(void)
 	tu_pool_teardown(&p);
 }
 
-static long long proc_btime(void)
-{
-	FILE *f = fopen("/proc/stat", "r");
-	char line[512];
-	long long bt = -1;
-
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "btime ", 6) == 0)
-			bt = atoll(line + 6);
-	fclose(f);
-	cr_assert(bt > 0, "no btime in /proc/stat");
-	return bt;
-}
-
 static long long mtime_of(const char *path)
 {
 	struct stat st;
@@ -49,8 +35,8 @@ Test(stale, boot_time_matches_proc_stat)
 {
 	long long bt = 0;
 
-	cr_assert_eq(kvp_boot_time(&bt), 0);
-	cr_assert_eq(bt, proc_btime());
+	cr_assert_eq(store_boot_time(&bt), 0);
+	cr_assert_eq(bt, tu_boot_time());
 }
 
 Test(len, counts_records_not_unique_keys, .init = setup, .fini = teardown)
@@ -82,7 +68,7 @@ Test(len, is_empty, .init = setup, .fini = teardown)
 Test(stale, missing_file_not_stale_not_created, .init = setup, .fini = teardown)
 {
 	cr_assert_eq(kvp_store_is_stale(p.store), 0);
-	cr_assert_eq(kvp_store_is_stale_at(p.store, 1LL << 40), 0);
+	cr_assert_eq(store_is_stale_at(p.store, 1LL << 40), 0);
 	cr_assert_eq(kvp_store_clear_if_stale(p.store), 0);
 	cr_assert_eq(tu_file_size(p.path), -1);
 }
@@ -96,7 +82,7 @@ Test(stale, fresh_file_not_stale, .init = setup, .fini = teardown)
 Test(stale, file_from_before_boot_is_stale, .init = setup, .fini = teardown)
 {
 	cr_assert_eq(kvp_store_insert(p.store, "k", "v"), 0);
-	tu_set_mtime(p.path, proc_btime() - 60);
+	tu_set_mtime(p.path, tu_boot_time() - 60);
 	cr_assert_eq(kvp_store_is_stale(p.store), 1);
 	tu_set_mtime(p.path, 0);
 	cr_assert_eq(kvp_store_is_stale(p.store), 1);
@@ -109,17 +95,17 @@ Test(stale, mtime_equal_to_boot_is_stale, .init = setup, .fini = teardown)
 	cr_assert_eq(kvp_store_insert(p.store, "k", "v"), 0);
 	tu_set_mtime(p.path, t);
 	cr_assert_eq(mtime_of(p.path), t);
-	cr_assert_eq(kvp_store_is_stale_at(p.store, t), 1);
-	cr_assert_eq(kvp_store_is_stale_at(p.store, t + 1), 1);
+	cr_assert_eq(store_is_stale_at(p.store, t), 1);
+	cr_assert_eq(store_is_stale_at(p.store, t + 1), 1);
 	/* Boot one second before the write: the file is from this boot. */
-	cr_assert_eq(kvp_store_is_stale_at(p.store, t - 1), 0);
-	cr_assert_eq(kvp_store_is_stale_at(p.store, 0), 0);
+	cr_assert_eq(store_is_stale_at(p.store, t - 1), 0);
+	cr_assert_eq(store_is_stale_at(p.store, 0), 0);
 }
 
 Test(stale, boot_time_exactly_at_mtime_via_proc, .init = setup,
      .fini = teardown)
 {
-	long long bt = proc_btime();
+	long long bt = tu_boot_time();
 
 	cr_assert_eq(kvp_store_insert(p.store, "k", "v"), 0);
 	tu_set_mtime(p.path, bt);
@@ -145,7 +131,7 @@ Test(stale, clear_if_stale_clears_old_file, .init = setup, .fini = teardown)
 
 Test(stale, clear_if_stale_at_exact_boot_time, .init = setup, .fini = teardown)
 {
-	long long bt = proc_btime();
+	long long bt = tu_boot_time();
 
 	tu_plant(p.path, (const char *const[]){"a", "1", NULL});
 	tu_set_mtime(p.path, bt + 1);
@@ -164,7 +150,7 @@ Test(stale, clear_if_stale_leaves_fresh_file, .init = setup, .fini = teardown)
 	cr_assert_eq(kvp_store_clear_if_stale(p.store), 0);
 	tu_assert_records(p.path, kv);
 	/* mtime one second after boot: not stale either. */
-	tu_set_mtime(p.path, proc_btime() + 1);
+	tu_set_mtime(p.path, tu_boot_time() + 1);
 	cr_assert_eq(kvp_store_clear_if_stale(p.store), 0);
 	tu_assert_records(p.path, kv);
 }

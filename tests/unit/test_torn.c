@@ -184,7 +184,7 @@ Test(torn, rejected_write_does_not_repair, .init = setup, .fini = teardown)
 	plant_torn(77);
 	before = tu_read_file(p.path, &len);
 	cr_assert_eq(kvp_store_insert(p.store, "", "v"), KVP_ERR_EMPTY_KEY);
-	cr_assert_eq(kvp_store_append_n(p.store, "k", 1, "\xFF", 1),
+	cr_assert_eq(kvp_store_append(p.store, "k", "\xFF"),
 		     KVP_ERR_INVALID_UTF8);
 	tu_assert_file_is(p.path, before, len);
 	free(before);

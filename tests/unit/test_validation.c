@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_internal.h" /* store_*_n */
 #include "test_util.h"
 
 enum op { OP_INSERT, OP_APPEND };
@@ -35,8 +36,10 @@ static struct tu_pool *pool_of(kvp_mode mode)
 static int do_write(const kvp_store *s, int op, const char *k, size_t kl,
 		    const char *v, size_t vl)
 {
-	return op == OP_INSERT ? kvp_store_insert_n(s, k, kl, v, vl)
-			       : kvp_store_append_n(s, k, kl, v, vl);
+	const kvp_pair pair = {k, kl, v, vl};
+
+	return op == OP_INSERT ? store_insert_n(s, k, kl, v, vl)
+			       : kvp_store_append_multiple(s, &pair, 1);
 }
 
 /* An existing pool whose bytes a rejected write must not change. */
@@ -48,8 +51,8 @@ static void expect_rejected(struct tu_pool *p, int r, int code)
 		     kvp_error_name(code));
 	cr_assert_eq(kvp_error_last()->code, code);
 	cr_assert_str_eq(kvp_error_last()->path, p->path);
-	cr_assert_neq(strstr(kvp_error_message(), p->path), NULL, "%s",
-		      kvp_error_message());
+	cr_assert_neq(strstr(kvp_error_last()->message, p->path), NULL, "%s",
+		      kvp_error_last()->message);
 	tu_assert_records(p->path, before);
 }
 
@@ -112,17 +115,17 @@ ParameterizedTest(struct size_case *c, validation, size_boundary, .init = setup,
 		cr_assert_eq(kvp_error_last()->max, limit);
 		cr_assert_eq(kvp_error_last()->actual, c->len);
 		snprintf(num, sizeof(num), "%zu", limit);
-		cr_assert_neq(strstr(kvp_error_message(), num), NULL, "%s",
-			      kvp_error_message());
+		cr_assert_neq(strstr(kvp_error_last()->message, num), NULL,
+			      "%s", kvp_error_last()->message);
 		snprintf(num, sizeof(num), "%zu", c->len);
-		cr_assert_neq(strstr(kvp_error_message(), num), NULL, "%s",
-			      kvp_error_message());
+		cr_assert_neq(strstr(kvp_error_last()->message, num), NULL,
+			      "%s", kvp_error_last()->message);
 	} else {
 		unsigned char rec[KVP_RECORD_SIZE];
 		size_t len;
 		unsigned char *file;
 
-		cr_assert_eq(r, 0, "%s", kvp_error_message());
+		cr_assert_eq(r, 0, "%s", kvp_error_last()->message);
 		cr_assert_eq(kvp_store_read(p->store, key, &got, &got_len), 1);
 		cr_assert_eq(got_len, strlen(value));
 		cr_assert_str_eq(got, value);
@@ -164,7 +167,7 @@ Test(validation, size_counts_bytes_not_characters, .init = setup,
 	for (int i = 0; i < 127; i++)
 		strcat(key, "\xC3\xA9");
 	cr_assert_eq(kvp_store_insert(safe_pool.store, key, "v"), 0, "%s",
-		     kvp_error_message());
+		     kvp_error_last()->message);
 	cr_assert_eq(kvp_store_read(safe_pool.store, key, &got, NULL), 1);
 	free(got);
 	/* 85 three-byte characters: 255 bytes, one too many. */
@@ -239,7 +242,7 @@ Test(validation, rejected_write_creates_no_file, .init = setup,
 		     KVP_ERR_EMPTY_KEY);
 	cr_assert_eq(kvp_store_append(safe_pool.store, "k", big),
 		     KVP_ERR_VALUE_TOO_LARGE);
-	cr_assert_eq(kvp_store_insert_n(safe_pool.store, "k", 1, "\xFF", 1),
+	cr_assert_eq(store_insert_n(safe_pool.store, "k", 1, "\xFF", 1),
 		     KVP_ERR_INVALID_UTF8);
 	cr_assert_eq(tu_file_size(safe_pool.path), -1);
 	free(big);
@@ -320,9 +323,9 @@ ParameterizedTest(struct utf8_case *c, validation, invalid_utf8, .init = setup,
 		    p,
 		    do_write(p->store, c->op, key, key_len, value, value_len),
 		    KVP_ERR_INVALID_UTF8);
-		cr_assert_neq(strstr(kvp_error_message(),
+		cr_assert_neq(strstr(kvp_error_last()->message,
 				     c->field == F_KEY ? "key" : "value"),
-			      NULL, "%s", kvp_error_message());
+			      NULL, "%s", kvp_error_last()->message);
 	}
 }
 
@@ -358,7 +361,7 @@ ParameterizedTest(struct valid_case *c, validation, valid_multibyte,
 	/* The same text as key and as value. */
 	cr_assert_eq(do_write(safe_pool.store, c->op, c->text, strlen(c->text),
 			      c->text, strlen(c->text)),
-		     0, "%s", kvp_error_message());
+		     0, "%s", kvp_error_last()->message);
 	cr_assert_eq(kvp_store_read(safe_pool.store, c->text, &got, &len), 1);
 	cr_assert_eq(len, strlen(c->text));
 	cr_assert_str_eq(got, c->text);

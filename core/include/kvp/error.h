@@ -1,11 +1,15 @@
-/* kvp/error.h - error codes and the error detail of libkvpcore.
+/* kvp/error.h - for every caller of libkvpcore: what a failure returns
+ * and how to read its detail.
  *
  * Every fallible call returns 0 (or a documented non-negative result) on
  * success and one of the negative KVP_ERR_* codes below on failure. The
- * detail of the most recent failure on the calling thread (code, errno,
- * path, limit and actual size, and a one-line message) is kept in
- * thread-local storage and read with kvp_error_last(). A successful call
- * does not clear it.
+ * detail of the most recent failure on the calling thread (its class,
+ * errno, the limit and actual size, the file and line, and a one-line
+ * message) is kept by the library in thread-local storage and read with
+ * kvp_error_last(). A successful call does not clear it.
+ *
+ *	if (kvp_store_insert(store, key, value) < 0)
+ *		fprintf(stderr, "kvp: %s\n", kvp_error_last()->message);
  */
 #ifndef KVP_ERROR_H
 #define KVP_ERROR_H
@@ -35,33 +39,31 @@ enum kvp_error_code {
 	KVP_ERR_CONFIG = -13,	   /* configuration file error */
 };
 
-/* Longest path and message kept in an error detail (longer ones are cut). */
-#define KVP_ERROR_PATH_MAX    4096
-#define KVP_ERROR_MESSAGE_MAX 5200
-
+/* The detail of a failure. Owned by the library: path and message point
+ * into the calling thread's own storage and are never NULL ("" when there
+ * is nothing to say); a longer path or message is cut. */
 typedef struct kvp_error {
-	int code;      /* one of enum kvp_error_code */
-	int sys_errno; /* errno for KVP_ERR_IO and NOMEM, else 0 */
-	size_t max;    /* limit for *_TOO_LARGE / MAX_UNIQUE_KEYS */
-	size_t actual; /* actual size for *_TOO_LARGE */
-	size_t line;   /* line for KVP_ERR_CONFIG, else 0 */
-	char path[KVP_ERROR_PATH_MAX];	     /* file involved, or "" */
-	char message[KVP_ERROR_MESSAGE_MAX]; /* one line, no trailing newline */
+	int code;	     /* class: one of enum kvp_error_code */
+	int sys_errno;	     /* errno for KVP_ERR_IO and NOMEM, else 0 */
+	size_t max;	     /* limit for *_TOO_LARGE / MAX_UNIQUE_KEYS */
+	size_t actual;	     /* actual size for *_TOO_LARGE */
+	size_t line;	     /* line for KVP_ERR_CONFIG, else 0 */
+	const char *path;    /* file involved, or "" */
+	const char *message; /* one line, no trailing newline; "" when none */
 } kvp_error;
 
-/* The detail of the calling thread's most recent failure. Never NULL; the
- * storage is owned by the library and stays valid until the thread's next
- * failing call or kvp_error_clear(). Code is KVP_OK when nothing failed. */
+/* The detail of the calling thread's most recent failure. Never NULL.
+ * The struct and its strings belong to the library and to this thread:
+ * do not free them; they stay readable until the thread exits, and their
+ * contents change at the thread's next failing call or kvp_error_clear()
+ * (copy what must outlive that). Code is KVP_OK when nothing failed. */
 KVP_EXTERN const kvp_error *kvp_error_last(void);
-
-/* The message of kvp_error_last(): never NULL, "" when nothing failed. */
-KVP_EXTERN const char *kvp_error_message(void);
 
 /* Reset the calling thread's error detail to KVP_OK. */
 KVP_EXTERN void kvp_error_clear(void);
 
 /* Stable name of a code, e.g. "KeyTooLarge" (the reference store's names);
- * "Unknown" for anything else. Static storage. */
+ * "Unknown" for anything else. Static storage: do not free. */
 KVP_EXTERN const char *kvp_error_name(int code);
 
 #ifdef __cplusplus

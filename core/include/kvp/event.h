@@ -1,6 +1,8 @@
-/* kvp/event.h - login and session events as pool records: the key and
- * JSON value pam_kvp writes (DESIGN.md section 5), the bounded write that
- * evicts our own oldest records, and the reader behind `kvpctl events`.
+/* kvp/event.h - for a program that records logins (pam_kvp) or shows
+ * them (`kvpctl events`): login and session events as pool records, the
+ * bounded write that evicts our own oldest records, and the reader.
+ *
+ * The records are pam_kvp's format (DESIGN.md section 5):
  *
  * Key:   <prefix>|<event>|<service>|<YYYYMMDDTHHMMSS.mmmZ>|<8 hex>
  * Value: {"v":1,"event":..,"time":"<RFC 3339 UTC, ms>","service":..,
@@ -35,9 +37,28 @@ extern "C" {
 
 #define KVP_UUID_SIZE 37 /* 36 characters and a NUL */
 
+/* The layout of kvp_event this header describes. */
+#define KVP_EVENT_VERSION 1
+
+/* Start every kvp_event from this initialiser, then set what you know:
+ *
+ *	kvp_event ev = KVP_EVENT_INIT;
+ *	ev.type = KVP_EVENT_SESSION_OPEN;
+ *	ev.service = service;
+ *
+ * It sets `version` (so that a later libkvpcore, whose kvp_event may have
+ * grown members at its end, knows which layout the caller was built
+ * against and reads only those members) and leaves pid and uid out. */
+#define KVP_EVENT_INIT                                                         \
+	{                                                                      \
+		.version = KVP_EVENT_VERSION, .pid = -1, .uid = -1             \
+	}
+
 /* One event. Strings are the caller's and may be NULL (the field is then
- * left out) or hold any bytes; nothing is kept after the call. */
+ * left out) or hold any bytes; nothing is kept after the call. New members
+ * are only ever added at the end, with a new KVP_EVENT_VERSION. */
 typedef struct kvp_event {
+	unsigned int version; /* KVP_EVENT_VERSION (set by KVP_EVENT_INIT) */
 	kvp_event_type type;
 	struct timespec time; /* CLOCK_REALTIME; {0,0}: now */
 	const char *service;  /* PAM_SERVICE */
@@ -55,28 +76,25 @@ typedef struct kvp_event {
 	const char *boot_id; /* NULL: /proc/sys/kernel/random/boot_id */
 } kvp_event;
 
-/* Key and value of `ev` under `s`, NUL-terminated into the caller's
- * buffers (key_size > 512 and value_size > 2048 always suffice). */
-KVP_EXTERN int kvp_event_encode(const kvp_settings *s, const kvp_event *ev,
-				char *key, size_t key_size, char *value,
-				size_t value_size);
-
 /* Encode `ev` and write it to the pool `s` names, under one exclusive
  * lock (waiting at most s->lock_timeout_ms): clear the pool first if
  * s->clear_if_stale and it predates this boot; remove our oldest records
  * (key prefix s->key_prefix, oldest by the key's time) until fewer than
  * s->max_records remain; then append or insert per s->write. Records of
- * other writers are never touched. */
+ * other writers are never touched. An event whose version is not one this
+ * library knows (1 to KVP_EVENT_VERSION: e.g. one not started from
+ * KVP_EVENT_INIT) is refused with KVP_ERR_INVALID_ARG. */
 KVP_EXTERN int kvp_event_record(const kvp_settings *s, const kvp_event *ev);
 
 /* Our event records (keys starting with "<prefix>|"; NULL prefix: the
  * default "PAM_KVP") in `store`, oldest first by the key's time, records
  * of equal time in file order. A missing pool file gives an empty list.
- * Caller frees with kvp_record_list_free(). */
+ * *out is the caller's: kvp_record_list_free(). */
 KVP_EXTERN int kvp_event_list(const kvp_store *store, const char *prefix,
 			      kvp_record_list *out);
 
-/* A random (version 4) UUID, lower-case, into out[KVP_UUID_SIZE]. */
+/* A random (version 4) UUID, lower-case, into the caller's
+ * out[KVP_UUID_SIZE]. */
 KVP_EXTERN int kvp_uuid(char out[KVP_UUID_SIZE]);
 
 #ifdef __cplusplus

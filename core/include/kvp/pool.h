@@ -1,4 +1,6 @@
-/* kvp/pool.h - Hyper-V KVP pools, write modes and the wire format's sizes.
+/* kvp/pool.h - for callers that name pools and modes (a command line, a
+ * config file): the Hyper-V KVP pools, the write modes, their names, and
+ * the wire format's sizes.
  *
  * A pool file is a sequence of 2560-byte records (512-byte key field,
  * 2048-byte value field, both NUL-padded) with no header. The five pools
@@ -21,7 +23,7 @@ extern "C" {
 #define KVP_SAFE_MAX_KEY_SIZE	254
 #define KVP_SAFE_MAX_VALUE_SIZE 1022
 #define KVP_MAX_UNIQUE_KEYS	1024
-#define KVP_DEFAULT_DIR		"/var/lib/hyperv"
+#define KVP_DEFAULT_DIR		"/var/lib/hyperv" /* where the pools live */
 
 typedef enum kvp_pool {
 	KVP_POOL_EXTERNAL = 0,	    /* .kvp_pool_0: host to guest */
@@ -39,7 +41,8 @@ typedef enum kvp_mode {
 	    1, /* key <= 512, value <= 2048 bytes (wire maximum) */
 } kvp_mode;
 
-/* File name of a pool (".kvp_pool_1"), or NULL for an unknown pool. */
+/* File name of a pool (".kvp_pool_1"), or NULL for an unknown pool.
+ * Static storage, like every name below: do not free. */
 KVP_EXTERN const char *kvp_pool_file_name(kvp_pool pool);
 
 /* Configuration name of a pool ("guest", "auto_external"), or NULL. */
@@ -49,18 +52,11 @@ KVP_EXTERN const char *kvp_pool_name(kvp_pool pool);
  * "auto_internal") or a pool number "0".."4". 0, or KVP_ERR_INVALID_ARG. */
 KVP_EXTERN int kvp_pool_from_name(const char *name, kvp_pool *out);
 
-/* "/var/lib/hyperv". Static storage. */
-KVP_EXTERN const char *kvp_pool_default_dir(void);
-
 /* Name of a mode ("safe", "unsafe"), or NULL. */
 KVP_EXTERN const char *kvp_mode_name(kvp_mode mode);
 
 /* Parse "safe" or "unsafe". 0, or KVP_ERR_INVALID_ARG. */
 KVP_EXTERN int kvp_mode_from_name(const char *name, kvp_mode *out);
-
-/* Write limits of a mode in bytes (0 for an unknown mode). */
-KVP_EXTERN size_t kvp_mode_max_key_size(kvp_mode mode);
-KVP_EXTERN size_t kvp_mode_max_value_size(kvp_mode mode);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
-/* kvp/store.h - a file-backed KVP pool store with the semantics of Azure's
- * reference store (libazureinit-kvp), safe beside hv_kvp_daemon and
- * cloud-init.
+/* kvp/store.h - for programs that read or write a KVP pool (a
+ * provisioning agent, kvpctl): open a pool and read, write or clear it,
+ * with the semantics of Azure's reference store (libazureinit-kvp), safe
+ * beside hv_kvp_daemon and cloud-init.
  *
  * A kvp_store names one pool file and a write mode; it holds no open file.
  * Every operation opens the file, takes the locks (flock, then an OFD fcntl
@@ -13,8 +14,15 @@
  *
  * Keys and values are byte strings. Writes require valid UTF-8, a non-empty
  * key without NUL, a value without NUL and the mode's size limits; reads
- * accept any bytes and apply no limit. The _n variants take explicit
- * lengths (so a key holding a NUL can be passed and rejected).
+ * accept any bytes and apply no limit. The single-record calls take
+ * NUL-terminated strings; the batch calls take a kvp_pair with explicit
+ * lengths (so a key holding a NUL can be passed, and is rejected).
+ *
+ * Ownership: a kvp_store is the caller's (kvp_store_free()); a string the
+ * store returns for keeping (kvp_store_read()'s value, kvp_record_list's
+ * strings, kvp_record_list_json()'s text) is the caller's too, and a
+ * string it only lends (kvp_store_path()) lives as long as the store.
+ * Arguments are only read during the call and never kept.
  *
  * Crashes: a writer killed at any point leaves every record it found
  * (possibly twice), at most one torn record at the end, and possibly
@@ -68,40 +76,41 @@ typedef struct kvp_pair {
 	size_t value_len;
 } kvp_pair;
 
-/* Create a store for `pool` in /var/lib/hyperv, or in `dir`. Nothing is
- * opened or created. *out is owned by the caller: kvp_store_free(). */
-KVP_EXTERN int kvp_store_new(kvp_store **out, kvp_pool pool, kvp_mode mode);
-KVP_EXTERN int kvp_store_new_in(kvp_store **out, kvp_pool pool, const char *dir,
-				kvp_mode mode);
+/* Create a store for `pool` in `dir` (NULL: KVP_DEFAULT_DIR), writing in
+ * `mode`. Nothing is opened or created. On success *out is the caller's,
+ * to release with kvp_store_free(); on failure it is NULL. */
+KVP_EXTERN int kvp_store_new(kvp_store **out, kvp_pool pool, const char *dir,
+			     kvp_mode mode);
+/* Release a store (NULL is fine). */
 KVP_EXTERN void kvp_store_free(kvp_store *store);
 
 KVP_EXTERN kvp_pool kvp_store_pool(const kvp_store *store);
 KVP_EXTERN kvp_mode kvp_store_mode(const kvp_store *store);
-/* Full path of the pool file; owned by the store. */
+/* Full path of the pool file; owned by the store, valid until
+ * kvp_store_free(). */
 KVP_EXTERN const char *kvp_store_path(const kvp_store *store);
+/* The mode's write limits in bytes (254 / 1022 safe, 512 / 2048 unsafe). */
 KVP_EXTERN size_t kvp_store_max_key_size(const kvp_store *store);
 KVP_EXTERN size_t kvp_store_max_value_size(const kvp_store *store);
 
 /* Longest wait for each operation's locks, in milliseconds (0: try once).
  * Set it before sharing the store between threads. */
 KVP_EXTERN void kvp_store_set_lock_timeout(kvp_store *store, unsigned int ms);
-KVP_EXTERN unsigned int kvp_store_lock_timeout(const kvp_store *store);
 
 /* Value of the LAST record whose key matches. Returns 1 when found (then
  * *value is a NUL-terminated copy the caller frees with free(), and
  * *value_len, if not NULL, its length), 0 when not found (including a
- * missing file), <0 on error. Rejects an empty key or one with a NUL. */
+ * missing file; *value is then NULL), <0 on error. Rejects an empty key;
+ * applies no size limit. */
 KVP_EXTERN int kvp_store_read(const kvp_store *store, const char *key,
 			      char **value, size_t *value_len);
-KVP_EXTERN int kvp_store_read_n(const kvp_store *store, const char *key,
-				size_t key_len, char **value,
-				size_t *value_len);
 
-/* Every record in on-disk order, duplicates kept. */
+/* Every record in on-disk order, duplicates kept, into *out (the caller's:
+ * kvp_record_list_free()). */
 KVP_EXTERN int kvp_store_dump(const kvp_store *store, kvp_record_list *out);
 
 /* Each key once (in order of its first record), with the value of its last
- * record. */
+ * record, into *out (the caller's: kvp_record_list_free()). */
 KVP_EXTERN int kvp_store_entries(const kvp_store *store, kvp_record_list *out);
 
 /* kvp_store_entries() as one JSON object written to `path` (created or
@@ -118,9 +127,6 @@ KVP_EXTERN int kvp_store_is_empty(const kvp_store *store);
 /* 1 when the file's mtime is at or before boot time (btime of /proc/stat),
  * 0 when not or when the file is missing, <0 on error. */
 KVP_EXTERN int kvp_store_is_stale(const kvp_store *store);
-/* The same test against an explicit boot time (seconds since the epoch). */
-KVP_EXTERN int kvp_store_is_stale_at(const kvp_store *store,
-				     long long boot_time);
 
 /* Under the exclusive lock: truncate the file when it is stale. Returns 1
  * when it was cleared, 0 when it was not (or is missing), <0 on error. */
@@ -132,24 +138,16 @@ KVP_EXTERN int kvp_store_clear_if_stale(const kvp_store *store);
  * unique keys (KVP_ERR_MAX_UNIQUE_KEYS). */
 KVP_EXTERN int kvp_store_insert(const kvp_store *store, const char *key,
 				const char *value);
-KVP_EXTERN int kvp_store_insert_n(const kvp_store *store, const char *key,
-				  size_t key_len, const char *value,
-				  size_t value_len);
 
 /* Write one record at the end of the file: no duplicate check, no cap. */
 KVP_EXTERN int kvp_store_append(const kvp_store *store, const char *key,
 				const char *value);
-KVP_EXTERN int kvp_store_append_n(const kvp_store *store, const char *key,
-				  size_t key_len, const char *value,
-				  size_t value_len);
 
 /* Swap-remove every record with the key. Returns 1 when any was present,
  * 0 when none was (or the file is missing; it is not created). No key
  * validation, as in the reference store: an over-long key matches nothing,
  * and an empty key removes records whose key field is empty. */
 KVP_EXTERN int kvp_store_delete(const kvp_store *store, const char *key);
-KVP_EXTERN int kvp_store_delete_n(const kvp_store *store, const char *key,
-				  size_t key_len);
 
 /* Truncate the file to zero records (a missing file stays missing). */
 KVP_EXTERN int kvp_store_clear(const kvp_store *store);
@@ -185,9 +183,6 @@ KVP_EXTERN char *kvp_record_list_json(const kvp_record_list *list, int flags);
 /* Release a list from kvp_store_dump()/kvp_store_entries() and zero it.
  * NULL and an already released list are fine. */
 KVP_EXTERN void kvp_record_list_free(kvp_record_list *list);
-
-/* Boot time in seconds since the epoch, from /proc/stat's btime. */
-KVP_EXTERN int kvp_boot_time(long long *out);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* event_encode.c - kvp_event_encode(): an event as its record key and its
+/* event_encode.c - event_encode(): an event as its record key and its
  * compact JSON value (made with jansson), always within the mode's limits.
  *
  * Fields appear in kvp/event.h's order. Strings are bounded by the caps in
@@ -264,7 +264,12 @@ static int check_args(const kvp_settings *s, const kvp_event *ev,
 {
 	if (!s || !ev || !key || !value)
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
-				"kvp_event_encode: NULL argument");
+				"event_encode: NULL argument");
+	if (ev->version < 1 || ev->version > KVP_EVENT_VERSION)
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"kvp_event version %u is not supported (1 to "
+				"%d; start from KVP_EVENT_INIT)",
+				ev->version, KVP_EVENT_VERSION);
 	if (!kvp_mode_name(s->mode))
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown mode %d", (int)s->mode);
@@ -299,8 +304,8 @@ static int copy_out(const char *what, const char *text, size_t len, char *out,
 	return 0;
 }
 
-int kvp_event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
-		     size_t key_size, char *value, size_t value_size)
+int event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
+		 size_t key_size, char *value, size_t value_size)
 {
 	struct value v = {.pid = ev ? ev->pid : -1, .uid = ev ? ev->uid : -1};
 	struct event_secret secret = {.path = s ? s->hash_key_file : NULL};
@@ -323,7 +328,7 @@ int kvp_event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
 	}
 	explicit_bzero(secret.key, sizeof(secret.key));
 	if (r == 0)
-		r = encode_within(&v, kvp_mode_max_value_size(s->mode), &text,
+		r = encode_within(&v, pool_max_value_size(s->mode), &text,
 				  &len);
 	if (r == 0)
 		r = copy_out("value", text, len, value, value_size);

@@ -26,6 +26,14 @@
 #define EVENT_CAP_RESULT  64
 #define EVENT_CAP_BOOT_ID 64
 
+/* ---- event_encode.c: an event as its record ---- */
+
+/* Key and value of `ev` under `s`, NUL-terminated into the caller's
+ * buffers (key_size > 512 and value_size > 2048 always suffice), within
+ * the mode's limits. Behind kvp_event_record(). */
+int event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
+		 size_t key_size, char *value, size_t value_size);
+
 /* ---- event_key.c: the record key and the key's time field ---- */
 
 /* "20261124T223346.123Z" and "2026-11-24T22:33:46.123Z", NUL-terminated. */

@@ -17,6 +17,7 @@
 #include "event/event_internal.h"
 #include "pool/record.h"
 #include "store/store_edit.h"
+#include "store/store_internal.h"
 
 static void evict_oldest(struct pool_file *pf, const char *prefix,
 			 size_t max_records)
@@ -91,13 +92,13 @@ int kvp_event_record(const kvp_settings *s, const kvp_event *ev)
 	if (s->write != KVP_WRITE_APPEND && s->write != KVP_WRITE_INSERT)
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown write mode %d", (int)s->write);
-	r = kvp_event_encode(s, ev, key, sizeof(key), value, sizeof(value));
+	r = event_encode(s, ev, key, sizeof(key), value, sizeof(value));
 	if (r < 0)
 		return r;
-	if (s->clear_if_stale && (r = kvp_boot_time(&boot)) < 0)
+	if (s->clear_if_stale && (r = store_boot_time(&boot)) < 0)
 		return r;
 
-	r = kvp_store_new_in(&store, s->pool, s->pool_dir, s->mode);
+	r = kvp_store_new(&store, s->pool, s->pool_dir, s->mode);
 	if (r < 0)
 		return r;
 	kvp_store_set_lock_timeout(store, s->lock_timeout_ms);

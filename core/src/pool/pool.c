@@ -44,11 +44,6 @@ int kvp_pool_from_name(const char *name, kvp_pool *out)
 			name);
 }
 
-const char *kvp_pool_default_dir(void)
-{
-	return KVP_DEFAULT_DIR;
-}
-
 const char *kvp_mode_name(kvp_mode mode)
 {
 	switch (mode) {
@@ -74,7 +69,7 @@ int kvp_mode_from_name(const char *name, kvp_mode *out)
 	return 0;
 }
 
-size_t kvp_mode_max_key_size(kvp_mode mode)
+size_t pool_max_key_size(kvp_mode mode)
 {
 	switch (mode) {
 	case KVP_MODE_SAFE: return KVP_SAFE_MAX_KEY_SIZE;
@@ -83,7 +78,7 @@ size_t kvp_mode_max_key_size(kvp_mode mode)
 	return 0;
 }
 
-size_t kvp_mode_max_value_size(kvp_mode mode)
+size_t pool_max_value_size(kvp_mode mode)
 {
 	switch (mode) {
 	case KVP_MODE_SAFE: return KVP_SAFE_MAX_VALUE_SIZE;

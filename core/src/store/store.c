@@ -9,14 +9,10 @@
 #include "pool/pool_file.h"
 #include "pool/record.h"
 #include "pool/record_list.h"
+#include "store/store_internal.h"
 
-int kvp_store_new(kvp_store **out, kvp_pool pool, kvp_mode mode)
-{
-	return kvp_store_new_in(out, pool, KVP_DEFAULT_DIR, mode);
-}
-
-int kvp_store_new_in(kvp_store **out, kvp_pool pool, const char *dir,
-		     kvp_mode mode)
+int kvp_store_new(kvp_store **out, kvp_pool pool, const char *dir,
+		  kvp_mode mode)
 {
 	const char *name = kvp_pool_file_name(pool);
 	kvp_store *s;
@@ -24,7 +20,7 @@ int kvp_store_new_in(kvp_store **out, kvp_pool pool, const char *dir,
 
 	if (!out)
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
-				"kvp_store_new_in: out is NULL");
+				"kvp_store_new: out is NULL");
 	*out = NULL;
 	if (!name)
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
@@ -32,15 +28,17 @@ int kvp_store_new_in(kvp_store **out, kvp_pool pool, const char *dir,
 	if (!kvp_mode_name(mode))
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"unknown mode %d", (int)mode);
-	if (!dir || !*dir)
+	if (!dir)
+		dir = KVP_DEFAULT_DIR;
+	if (!*dir)
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"pool directory is empty");
 	dlen = strlen(dir);
 	while (dlen > 1 && dir[dlen - 1] == '/')
 		dlen--;
-	if (dlen + 1 + strlen(name) >= KVP_ERROR_PATH_MAX)
-		return err_fail(KVP_ERR_INVALID_ARG, NULL,
-				KVP_ERROR_PATH_MAX - 1, dlen + 1 + strlen(name),
+	if (dlen + 1 + strlen(name) >= ERR_PATH_MAX)
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, ERR_PATH_MAX - 1,
+				dlen + 1 + strlen(name),
 				"pool directory path too long");
 
 	s = calloc(1, sizeof(*s));
@@ -87,22 +85,17 @@ const char *kvp_store_path(const kvp_store *s)
 
 size_t kvp_store_max_key_size(const kvp_store *s)
 {
-	return kvp_mode_max_key_size(s->mode);
+	return pool_max_key_size(s->mode);
 }
 
 size_t kvp_store_max_value_size(const kvp_store *s)
 {
-	return kvp_mode_max_value_size(s->mode);
+	return pool_max_value_size(s->mode);
 }
 
 void kvp_store_set_lock_timeout(kvp_store *s, unsigned int ms)
 {
 	s->lock_timeout_ms = ms;
-}
-
-unsigned int kvp_store_lock_timeout(const kvp_store *s)
-{
-	return s->lock_timeout_ms;
 }
 
 /* lstat the pool file: 0, 1 when missing, <0 on error or a non-file. */
@@ -135,12 +128,11 @@ static int load_for_read(const kvp_store *s, struct pool_file *pf)
 int kvp_store_read(const kvp_store *s, const char *key, char **value,
 		   size_t *value_len)
 {
-	return kvp_store_read_n(s, key, key ? strlen(key) : 0, value,
-				value_len);
+	return store_read_n(s, key, key ? strlen(key) : 0, value, value_len);
 }
 
-int kvp_store_read_n(const kvp_store *s, const char *key, size_t key_len,
-		     char **value, size_t *value_len)
+int store_read_n(const kvp_store *s, const char *key, size_t key_len,
+		 char **value, size_t *value_len)
 {
 	struct pool_file pf;
 	const unsigned char *found = NULL;
@@ -282,7 +274,7 @@ int kvp_store_is_empty(const kvp_store *s)
 	return r < 0 ? r : n == 0;
 }
 
-int kvp_boot_time(long long *out)
+int store_boot_time(long long *out)
 {
 	FILE *f = fopen("/proc/stat", "re");
 	char line[256];
@@ -299,7 +291,7 @@ int kvp_boot_time(long long *out)
 	return 0;
 }
 
-int kvp_store_is_stale_at(const kvp_store *s, long long boot_time)
+int store_is_stale_at(const kvp_store *s, long long boot_time)
 {
 	struct stat st;
 	int r = stat_pool(s, &st);
@@ -312,7 +304,7 @@ int kvp_store_is_stale_at(const kvp_store *s, long long boot_time)
 int kvp_store_is_stale(const kvp_store *s)
 {
 	long long boot;
-	int r = kvp_boot_time(&boot);
+	int r = store_boot_time(&boot);
 
-	return r < 0 ? r : kvp_store_is_stale_at(s, boot);
+	return r < 0 ? r : store_is_stale_at(s, boot);
 }

@@ -13,6 +13,7 @@
 #include "pool/pool_file.h"
 #include "pool/record.h"
 #include "store/store_edit.h"
+#include "store/store_internal.h"
 
 int store_open_for_edit(const kvp_store *s, struct pool_file *pf,
 			enum pool_access access, bool load)
@@ -55,8 +56,8 @@ static size_t count_unique_keys(const struct pool_file *pf, int *err)
 
 int kvp_store_insert(const kvp_store *s, const char *key, const char *value)
 {
-	return kvp_store_insert_n(s, key, key ? strlen(key) : 0, value,
-				  value ? strlen(value) : 0);
+	return store_insert_n(s, key, key ? strlen(key) : 0, value,
+			      value ? strlen(value) : 0);
 }
 
 int store_insert_edit(struct pool_file *pf, const char *key, size_t key_len,
@@ -96,8 +97,8 @@ int store_insert_edit(struct pool_file *pf, const char *key, size_t key_len,
 	return pool_file_push(pf, key, key_len, value, value_len);
 }
 
-int kvp_store_insert_n(const kvp_store *s, const char *key, size_t key_len,
-		       const char *value, size_t value_len)
+int store_insert_n(const kvp_store *s, const char *key, size_t key_len,
+		   const char *value, size_t value_len)
 {
 	struct pool_file pf;
 	int r;
@@ -117,24 +118,18 @@ int kvp_store_insert_n(const kvp_store *s, const char *key, size_t key_len,
 
 int kvp_store_append(const kvp_store *s, const char *key, const char *value)
 {
-	return kvp_store_append_n(s, key, key ? strlen(key) : 0, value,
-				  value ? strlen(value) : 0);
-}
-
-int kvp_store_append_n(const kvp_store *s, const char *key, size_t key_len,
-		       const char *value, size_t value_len)
-{
-	kvp_pair pair = {key, key_len, value, value_len};
+	kvp_pair pair = {key, key ? strlen(key) : 0, value,
+			 value ? strlen(value) : 0};
 
 	return kvp_store_append_multiple(s, &pair, 1);
 }
 
 int kvp_store_delete(const kvp_store *s, const char *key)
 {
-	return kvp_store_delete_n(s, key, key ? strlen(key) : 0);
+	return store_delete_n(s, key, key ? strlen(key) : 0);
 }
 
-int kvp_store_delete_n(const kvp_store *s, const char *key, size_t key_len)
+int store_delete_n(const kvp_store *s, const char *key, size_t key_len)
 {
 	struct pool_file pf;
 	bool found = false;
@@ -190,7 +185,7 @@ int kvp_store_clear_if_stale(const kvp_store *s)
 {
 	struct pool_file pf;
 	long long boot;
-	int r = kvp_boot_time(&boot);
+	int r = store_boot_time(&boot);
 
 	if (r < 0)
 		return r;

@@ -6,7 +6,7 @@
 
 int store_validate_key(const kvp_store *s, const char *key, size_t len)
 {
-	size_t max = kvp_mode_max_key_size(s->mode);
+	size_t max = pool_max_key_size(s->mode);
 
 	if (!key || len == 0)
 		return err_fail(KVP_ERR_EMPTY_KEY, s->path, 0, 0,
@@ -28,7 +28,7 @@ int store_validate_key(const kvp_store *s, const char *key, size_t len)
 
 int store_validate_value(const kvp_store *s, const char *value, size_t len)
 {
-	size_t max = kvp_mode_max_value_size(s->mode);
+	size_t max = pool_max_value_size(s->mode);
 
 	if (!value && len > 0)
 		return err_fail(KVP_ERR_INVALID_ARG, s->path, 0, 0,

@@ -1,29 +1,38 @@
-/* error.c - the thread-local error detail behind kvp_error_last(). */
+/* error.c - the thread-local error detail behind kvp_error_last(). The
+ * public struct points into buffers of the same thread-local block, so a
+ * caller holds no array of ours and the sizes below can change freely. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "util/internal.h"
 
-static _Thread_local kvp_error last_error;
+/* err_fail's text, and the whole message: "<path>: <text>". */
+#define ERR_TEXT_MAX	1024
+#define ERR_MESSAGE_MAX (ERR_PATH_MAX + 2 + ERR_TEXT_MAX)
+
+static _Thread_local struct {
+	kvp_error pub;
+	char path[ERR_PATH_MAX];
+	char message[ERR_MESSAGE_MAX];
+} last_error;
 
 const kvp_error *kvp_error_last(void)
 {
-	return &last_error;
-}
-
-const char *kvp_error_message(void)
-{
-	return last_error.message;
+	/* The address of a thread-local buffer is not a constant, so the
+	 * pointers are (re)set here, where a caller first sees them. */
+	last_error.pub.path = last_error.path;
+	last_error.pub.message = last_error.message;
+	return &last_error.pub;
 }
 
 void kvp_error_clear(void)
 {
-	last_error.code = KVP_OK;
-	last_error.sys_errno = 0;
-	last_error.max = 0;
-	last_error.actual = 0;
-	last_error.line = 0;
+	last_error.pub.code = KVP_OK;
+	last_error.pub.sys_errno = 0;
+	last_error.pub.max = 0;
+	last_error.pub.actual = 0;
+	last_error.pub.line = 0;
 	last_error.path[0] = '\0';
 	last_error.message[0] = '\0';
 }
@@ -52,13 +61,13 @@ const char *kvp_error_name(int code)
 int err_fail(int code, const char *path, size_t max, size_t actual,
 	     const char *fmt, ...)
 {
-	char text[1024];
+	char text[ERR_TEXT_MAX];
 	va_list ap;
 
 	kvp_error_clear();
-	last_error.code = code;
-	last_error.max = max;
-	last_error.actual = actual;
+	last_error.pub.code = code;
+	last_error.pub.max = max;
+	last_error.pub.actual = actual;
 	if (path)
 		snprintf(last_error.path, sizeof(last_error.path), "%s", path);
 
@@ -80,19 +89,19 @@ int err_fail_errno(int err, const char *path, const char *what)
 	const char *text = strerror_r(err, buf, sizeof(buf));
 
 	err_fail(KVP_ERR_IO, path, 0, 0, "%s: %s", what, text);
-	last_error.sys_errno = err;
+	last_error.pub.sys_errno = err;
 	return KVP_ERR_IO;
 }
 
 int err_fail_nomem(const char *path)
 {
 	err_fail(KVP_ERR_NOMEM, path, 0, 0, "out of memory");
-	last_error.sys_errno = ENOMEM;
+	last_error.pub.sys_errno = ENOMEM;
 	return KVP_ERR_NOMEM;
 }
 
 void err_set_location(const char *path, size_t line)
 {
 	snprintf(last_error.path, sizeof(last_error.path), "%s", path);
-	last_error.line = line;
+	last_error.pub.line = line;
 }

@@ -21,7 +21,10 @@ struct kvp_store {
 	char *path;
 };
 
-/* error.c: record the calling thread's error detail and return `code`. */
+/* error.c: record the calling thread's error detail and return `code`.
+ * A path is kept up to ERR_PATH_MAX - 1 bytes (store.c refuses longer
+ * pool paths, so an error always names the whole file). */
+#define ERR_PATH_MAX 4096
 int err_fail(int code, const char *path, size_t max, size_t actual,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A failed system call: "<path>: <what>: <strerror(err)>". */
@@ -37,6 +40,10 @@ int rand_bytes(void *buf, size_t len);
 /* validate.c: the write-side checks, with the store's path in messages. */
 int store_validate_key(const kvp_store *s, const char *key, size_t len);
 int store_validate_value(const kvp_store *s, const char *value, size_t len);
+
+/* pool.c: the write limits of a mode in bytes (0 for an unknown mode). */
+size_t pool_max_key_size(kvp_mode mode);
+size_t pool_max_value_size(kvp_mode mode);
 
 /* deadline.c */
 void deadline_after_ms(struct timespec *deadline, unsigned int ms);
