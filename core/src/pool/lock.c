@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "pool/lock.h"
 #include "util/internal.h"
 
 #define BACKOFF_START_NS 20000LL   /* 20 us */

@@ -43,20 +43,9 @@ char *utf8_lossy(const char *s, size_t len, size_t *out_len);
 /* uuid.c: `len` bytes from getrandom(2); 0 or KVP_ERR_IO. */
 int rand_bytes(void *buf, size_t len);
 
-/* validate.c: the write-side checks, with the store's path in messages. */
-int store_validate_key(const kvp_store *s, const char *key, size_t len);
-int store_validate_value(const kvp_store *s, const char *value, size_t len);
-
 /* deadline.c */
 void deadline_after_ms(struct timespec *deadline, unsigned int ms);
 /* Nanoseconds left until `deadline` (0 when passed). */
 long long deadline_ns_left(const struct timespec *deadline);
-
-/* lock.c: flock, then an OFD fcntl lock on the whole file, both waited for
- * until `deadline` at most. On failure neither lock is held. */
-int pool_lock(int fd, bool exclusive, const struct timespec *deadline,
-	      unsigned int timeout_ms, const char *path);
-/* Release both (fcntl first, then flock). */
-void pool_unlock(int fd);
 
 #endif
