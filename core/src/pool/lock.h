@@ -6,11 +6,9 @@
 #include <time.h>
 
 /* flock, then an OFD fcntl lock on the whole file, both waited for until
- * `deadline` at most; 0, KVP_ERR_LOCK_TIMEOUT or another error. On failure
- * neither lock is held. */
+ * `deadline` at most; 0, KVP_ERR_LOCK_TIMEOUT or another error. There is
+ * no unlock: closing `fd` releases both, granted or not (lock.c). */
 int pool_lock(int fd, bool exclusive, const struct timespec *deadline,
 	      unsigned int timeout_ms, const char *path);
-/* Release both (fcntl first, then flock). */
-void pool_unlock(int fd);
 
 #endif

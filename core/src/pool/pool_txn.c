@@ -133,8 +133,8 @@ int pool_txn_load(struct pool_txn *t)
 
 void pool_txn_end(struct pool_txn *t)
 {
+	/* close() releases the flock and the OFD lock (lock.c). */
 	if (t->fd >= 0) {
-		pool_unlock(t->fd);
 		close(t->fd);
 		t->fd = -1;
 	}

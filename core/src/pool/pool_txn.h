@@ -7,7 +7,7 @@
  *   if (r != 0) return r < 0 ? r : 0;     (1: no file; t is ended)
  *   pool_txn_remove_key(&t, 0, key, len); (edits: memory only)
  *   r = pool_txn_commit(&t);              (the writes)
- *   pool_txn_end(&t);                     (unlock, close)
+ *   pool_txn_end(&t);                     (close: drops both locks)
  *
  * The store layer (store_*.c) and the event layer (event_write.c,
  * event_list.c) run their operations on this; nothing above pool/ opens,
@@ -75,7 +75,7 @@ int pool_txn_begin(struct pool_txn *t, const kvp_store *s,
  * once it holds the locks. Call at most once. */
 int pool_txn_load(struct pool_txn *t);
 
-/* Unlock, close and free. Safe to call twice. */
+/* Close (which releases both locks: lock.c) and free. Safe to call twice. */
 void pool_txn_end(struct pool_txn *t);
 
 /* ---- pool_edit.c: edits in memory (loaded writers, except push) ---- */
