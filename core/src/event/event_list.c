@@ -5,8 +5,7 @@
 #include <string.h>
 
 #include "event/event_internal.h"
-#include "pool/pool_file.h"
-#include "pool/record.h"
+#include "pool/pool_txn.h"
 #include "pool/record_list.h"
 
 static int by_key_time(const void *a, const void *b, void *recs)
@@ -24,7 +23,7 @@ static int by_key_time(const void *a, const void *b, void *recs)
 int kvp_event_list(const kvp_store *store, const char *prefix,
 		   kvp_record_list *out)
 {
-	struct pool_file pf;
+	struct pool_txn t;
 	size_t *ours, n = 0, plen;
 	int r;
 
@@ -41,24 +40,23 @@ int kvp_event_list(const kvp_store *store, const char *prefix,
 				KVP_KEY_PREFIX_MAX);
 	plen = strlen(prefix);
 
-	r = pool_file_open(store, POOL_READ, &pf);
+	r = pool_txn_begin(&t, store, POOL_READ, POOL_TXN_LOAD);
 	if (r != 0)
 		return r < 0 ? r : 0; /* a missing pool has no events */
-	r = pool_file_load(&pf);
-	ours = r < 0 ? NULL : malloc((pf.count + 1) * sizeof(*ours));
-	if (r == 0 && !ours)
+	ours = malloc((t.count + 1) * sizeof(*ours));
+	if (!ours)
 		r = err_fail_nomem(store->path);
 	if (r == 0) {
-		for (size_t i = 0; i < pf.count; i++)
-			if (event_key_is_ours(pool_record(&pf, i), prefix,
+		for (size_t i = 0; i < t.count; i++)
+			if (event_key_is_ours(pool_txn_record(&t, i), prefix,
 					      plen))
 				ours[n++] = i;
-		qsort_r(ours, n, sizeof(*ours), by_key_time, pf.data);
-		r = record_list_build_indexed(out, store->path, n, pf.data,
-					      ours, ours);
-		out->torn_bytes = pf.torn_bytes;
+		qsort_r(ours, n, sizeof(*ours), by_key_time, t.data);
+		r = rec_list_build_indexed(out, store->path, n, t.data, ours,
+					   ours);
+		out->torn_bytes = t.torn_bytes;
 	}
 	free(ours);
-	pool_file_close(&pf);
+	pool_txn_end(&t);
 	return r;
 }

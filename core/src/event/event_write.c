@@ -4,79 +4,79 @@
  * Under the lock: clear a stale pool (clear_if_stale), evict our oldest
  * records (key "<prefix>|...", oldest by the key's time, ties to the
  * lowest slot) until fewer than max_records remain, then append or insert
- * the new record, and write it all back with one pool_file_commit(). The
+ * the new record, and write it all back with one pool_txn_commit(). The
  * commit writes the records moved into evicted slots first, then cuts the
  * file, then appends: a crash part-way leaves a record twice at worst or
  * misses the new one, and never loses another writer's record
- * (pool_file.c). Records whose key lacks our prefix are never moved out
- * of the file or changed.
+ * (pool_commit.c). Records whose key lacks our prefix are never moved out
+ * of the file or changed. The store's rules (validation, the insert edit,
+ * the stale clear) come from store_edit.h, run in this transaction.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "event/event_internal.h"
-#include "pool/record.h"
+#include "pool/pool_txn.h"
 #include "store/store_edit.h"
 #include "store/store_internal.h"
 
-static void evict_oldest(struct pool_file *pf, const char *prefix,
+static void evict_oldest(struct pool_txn *t, const char *prefix,
 			 size_t max_records)
 {
 	size_t plen = strlen(prefix), ours = 0;
 
-	for (size_t i = 0; i < pf->count; i++)
-		ours += event_key_is_ours(pool_record(pf, i), prefix, plen);
+	for (size_t i = 0; i < t->count; i++)
+		ours += event_key_is_ours(pool_txn_record(t, i), prefix, plen);
 	/* At most 1024 evictions of a scan each: rescanning keeps the
 	 * tie-break on the slot order the swaps leave. */
 	for (; ours >= max_records; ours--) {
 		size_t oldest = SIZE_MAX;
-		for (size_t i = 0; i < pf->count; i++) {
-			const unsigned char *rec = pool_record(pf, i);
+		for (size_t i = 0; i < t->count; i++) {
+			const unsigned char *rec = pool_txn_record(t, i);
 			if (event_key_is_ours(rec, prefix, plen) &&
 			    (oldest == SIZE_MAX ||
-			     event_key_time_cmp(rec, pool_record(pf, oldest)) <
-				 0))
+			     event_key_time_cmp(
+				 rec, pool_txn_record(t, oldest)) < 0))
 				oldest = i;
 		}
-		pool_file_remove(pf, oldest);
+		pool_txn_remove(t, oldest);
 	}
 }
 
-/* Under the lock, on the open file: everything but encoding. */
-static int record_locked(const kvp_settings *s, struct pool_file *pf,
+/* Under the lock, in the transaction: everything but encoding. */
+static int record_locked(const kvp_settings *s, struct pool_txn *t,
 			 long long boot, const char *key, size_t key_len,
 			 const char *value, size_t value_len)
 {
 	int r = 0;
 
 	if (s->clear_if_stale)
-		r = store_clear_if_stale_locked(pf, boot);
+		r = store_edit_clear_if_stale(t, boot);
 	if (r < 0)
 		return r;
 	/* The common case costs one append: with fewer records in the file
 	 * than max_records, none of ours can need evicting, and an append
 	 * needs no scan. */
-	if (s->write == KVP_WRITE_APPEND && pf->disk_count < s->max_records) {
-		r = pool_file_push(pf, key, key_len, value, value_len);
-		return r < 0 ? r : pool_file_commit(pf);
+	if (s->write == KVP_WRITE_APPEND && t->disk_count < s->max_records) {
+		r = pool_txn_push(t, key, key_len, value, value_len);
+		return r < 0 ? r : pool_txn_commit(t);
 	}
-	r = pool_file_load(pf);
+	r = pool_txn_load(t); /* drops an interrupted commit's tombstones */
 	if (r < 0)
 		return r;
-	pool_file_drop_tombstones(pf); /* an interrupted commit's remains */
-	evict_oldest(pf, s->key_prefix, s->max_records);
+	evict_oldest(t, s->key_prefix, s->max_records);
 	if (s->write == KVP_WRITE_INSERT)
-		r = store_insert_edit(pf, key, key_len, value, value_len);
+		r = store_edit_insert(t, key, key_len, value, value_len);
 	else
-		r = pool_file_push(pf, key, key_len, value, value_len);
-	return r < 0 ? r : pool_file_commit(pf);
+		r = pool_txn_push(t, key, key_len, value, value_len);
+	return r < 0 ? r : pool_txn_commit(t);
 }
 
 int kvp_event_record(const kvp_settings *s, const kvp_event *ev)
 {
 	char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
 	kvp_store *store = NULL;
-	struct pool_file pf;
+	struct pool_txn t;
 	size_t key_len, value_len;
 	long long boot = 0;
 	int r;
@@ -108,10 +108,9 @@ int kvp_event_record(const kvp_settings *s, const kvp_event *ev)
 	 * what reaches the file in one place. */
 	if ((r = store_validate_key(store, key, key_len)) == 0 &&
 	    (r = store_validate_value(store, value, value_len)) == 0 &&
-	    (r = store_open_for_edit(store, &pf, POOL_WRITE_CREATE, false)) ==
-		0) {
-		r = record_locked(s, &pf, boot, key, key_len, value, value_len);
-		pool_file_close(&pf);
+	    (r = pool_txn_begin(&t, store, POOL_WRITE_CREATE, 0)) == 0) {
+		r = record_locked(s, &t, boot, key, key_len, value, value_len);
+		pool_txn_end(&t);
 	}
 	kvp_store_free(store);
 	return r;

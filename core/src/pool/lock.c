@@ -13,12 +13,28 @@
  * Neither call has a timed form, so we poll the non-blocking variants with
  * a short exponential back-off until the deadline: a stuck holder costs a
  * caller its timeout, never a hang.
+ *
+ * There is no unlock: pool_txn_end() just closes the descriptor. Both lock
+ * kinds belong to the open file description (not to the process, nor to
+ * the descriptor number), and the kernel releases both when the last
+ * descriptor of that description is closed. Ours is the only one: it is
+ * opened O_CLOEXEC and never dup'ed or passed on, so close() drops both
+ * locks at once, and an unlock before it would only cost two system calls
+ * per operation (an append is open, flock, fcntl, fstat, pwrite, close).
+ * The one way to get a second descriptor of it is another thread's fork()
+ * inside our transaction: the child's copy then keeps both locks until it
+ * execs (O_CLOEXEC closes it) or exits, where an explicit unlock would
+ * have released them for it too. Every other writer's wait is bounded, so
+ * such a child costs them a lock timeout, never a hang. A failed
+ * pool_lock() leaves a granted flock in place for the same reason: the
+ * caller closes the descriptor next.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "pool/lock.h"
 #include "util/internal.h"
 
 #define BACKOFF_START_NS 20000LL   /* 20 us */
@@ -130,14 +146,5 @@ int pool_lock(int fd, bool exclusive, const struct timespec *deadline,
 				 kind, timeout_ms);
 		r = KVP_ERR_LOCK_TIMEOUT;
 	}
-	flock(fd, LOCK_UN);
-	return r;
-}
-
-void pool_unlock(int fd)
-{
-	struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET};
-
-	fcntl(fd, F_OFD_SETLK, &fl);
-	flock(fd, LOCK_UN);
+	return r; /* the flock goes with the caller's close */
 }

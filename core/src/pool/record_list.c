@@ -16,9 +16,9 @@ static char *copy_field(char **cursor, const unsigned char *field, size_t len)
 	return start;
 }
 
-int record_list_build_indexed(kvp_record_list *out, const char *path,
-			      size_t count, const unsigned char *recs,
-			      const size_t *key_at, const size_t *value_at)
+int rec_list_build_indexed(kvp_record_list *out, const char *path, size_t count,
+			   const unsigned char *recs, const size_t *key_at,
+			   const size_t *value_at)
 {
 	size_t bytes = count * sizeof(kvp_record);
 	char *cursor;
@@ -48,8 +48,8 @@ int record_list_build_indexed(kvp_record_list *out, const char *path,
 	return 0;
 }
 
-int record_list_build(kvp_record_list *out, const char *path, size_t count,
-		      const unsigned char *recs)
+int rec_list_build(kvp_record_list *out, const char *path, size_t count,
+		   const unsigned char *recs)
 {
 	size_t *index;
 	int r;
@@ -63,7 +63,7 @@ int record_list_build(kvp_record_list *out, const char *path, size_t count,
 		return err_fail_nomem(path);
 	for (size_t i = 0; i < count; i++)
 		index[i] = i;
-	r = record_list_build_indexed(out, path, count, recs, index, index);
+	r = rec_list_build_indexed(out, path, count, recs, index, index);
 	free(index);
 	return r;
 }

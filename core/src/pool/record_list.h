@@ -5,12 +5,12 @@
 #include "util/internal.h"
 
 /* Every one of `count` records at `recs`, in order. */
-int record_list_build(kvp_record_list *out, const char *path, size_t count,
-		      const unsigned char *recs);
+int rec_list_build(kvp_record_list *out, const char *path, size_t count,
+		   const unsigned char *recs);
 
 /* `count` entries: key of recs[key_at[i]], value of recs[value_at[i]]. */
-int record_list_build_indexed(kvp_record_list *out, const char *path,
-			      size_t count, const unsigned char *recs,
-			      const size_t *key_at, const size_t *value_at);
+int rec_list_build_indexed(kvp_record_list *out, const char *path, size_t count,
+			   const unsigned char *recs, const size_t *key_at,
+			   const size_t *value_at);
 
 #endif

@@ -1,10 +1,9 @@
 /* store_batch.c - the merged reference store's batch writes: many records
- * under one lock, everything validated before the file is touched. */
-#include <stdlib.h>
+ * in one pool transaction, everything validated before the file is
+ * touched. */
 #include <string.h>
 
 #include "util/keyset.h"
-#include "pool/pool_file.h"
 #include "pool/record.h"
 #include "store/store_edit.h"
 
@@ -26,30 +25,48 @@ static int validate_pairs(const kvp_store *s, const kvp_pair *pairs,
 	return 0;
 }
 
+/* One transaction that creates the file if needed and writes every pair
+ * at the end, or (`replace`) makes them the file's whole content. */
+static int write_pairs(const kvp_store *s, const kvp_pair *pairs, size_t count,
+		       bool replace)
+{
+	struct pool_txn t;
+	int r = pool_txn_begin(&t, s, POOL_WRITE_CREATE, 0);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < count; i++)
+		r = pool_txn_push(&t, pairs[i].key, pairs[i].key_len,
+				  pairs[i].value, pairs[i].value_len);
+	/* Queued in memory first: the file is emptied only once every
+	 * record is ready to go in. */
+	if (r == 0 && replace)
+		r = pool_txn_truncate(&t, 0);
+	if (r == 0)
+		r = pool_txn_commit(&t);
+	pool_txn_end(&t);
+	return r;
+}
+
 int kvp_store_append_multiple(const kvp_store *s, const kvp_pair *pairs,
 			      size_t count)
 {
-	struct pool_file pf;
 	int r = validate_pairs(s, pairs, count);
 
 	if (r < 0 || count == 0)
 		return r;
-	r = store_open_for_edit(s, &pf, POOL_WRITE_CREATE, false);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; r == 0 && i < count; i++)
-		r = pool_file_push(&pf, pairs[i].key, pairs[i].key_len,
-				   pairs[i].value, pairs[i].value_len);
-	if (r == 0)
-		r = pool_file_commit(&pf);
-	pool_file_close(&pf);
-	return r;
+	return write_pairs(s, pairs, count, false);
+}
+
+static bool in_keyset(const unsigned char *rec, void *ks)
+{
+	return keyset_contains(ks, rec, rec_key_len(rec));
 }
 
 int kvp_store_delete_multiple(const kvp_store *s, const char *const *keys,
 			      size_t count, size_t *removed)
 {
-	struct pool_file pf;
+	struct pool_txn t;
 	struct keyset ks;
 	size_t gone = 0;
 	bool added;
@@ -73,25 +90,18 @@ int kvp_store_delete_multiple(const kvp_store *s, const char *const *keys,
 		keyset_add(&ks, keys[i], strlen(keys[i]), 0, &added);
 	}
 
-	r = store_open_for_edit(s, &pf, POOL_WRITE, true);
+	r = pool_txn_begin(&t, s, POOL_WRITE, POOL_TXN_LOAD);
 	if (r != 0) {
 		keyset_free(&ks);
 		return r < 0 ? r : 0;
 	}
-	/* Opening removed the empty-key records: they count if "" is listed. */
+	/* The load removed the empty-key records: they count if "" is listed.
+	 */
 	if (keyset_contains(&ks, "", 0))
-		gone = pf.tombstones;
-	for (size_t i = 0; i < pf.count;) {
-		const unsigned char *rec = pool_record(&pf, i);
-		if (keyset_contains(&ks, rec, rec_key_len(rec))) {
-			pool_file_remove(&pf, i);
-			gone++;
-		} else {
-			i++;
-		}
-	}
-	r = gone || pf.tombstones ? pool_file_commit(&pf) : 0;
-	pool_file_close(&pf);
+		gone = t.tombstones;
+	gone += pool_txn_remove_if(&t, 0, in_keyset, &ks);
+	r = pool_txn_commit(&t);
+	pool_txn_end(&t);
 	keyset_free(&ks);
 	if (r == 0 && removed)
 		*removed = gone;
@@ -100,8 +110,8 @@ int kvp_store_delete_multiple(const kvp_store *s, const char *const *keys,
 
 int kvp_store_load(const kvp_store *s, const kvp_pair *pairs, size_t count)
 {
-	struct pool_file pf;
 	struct keyset ks;
+	size_t unique;
 	bool added;
 	int r = validate_pairs(s, pairs, count);
 
@@ -111,25 +121,13 @@ int kvp_store_load(const kvp_store *s, const kvp_pair *pairs, size_t count)
 		return err_fail_nomem(s->path);
 	for (size_t i = 0; i < count; i++)
 		keyset_add(&ks, pairs[i].key, pairs[i].key_len, 0, &added);
-	if (ks.count > KVP_MAX_UNIQUE_KEYS) {
-		size_t unique = ks.count;
-		keyset_free(&ks);
+	unique = ks.count;
+	keyset_free(&ks);
+	if (unique > KVP_MAX_UNIQUE_KEYS)
 		return err_fail(KVP_ERR_MAX_UNIQUE_KEYS, s->path,
 				KVP_MAX_UNIQUE_KEYS, unique,
 				"load holds %zu unique keys, more than the "
 				"maximum of %d",
 				unique, KVP_MAX_UNIQUE_KEYS);
-	}
-	keyset_free(&ks);
-
-	r = store_open_for_edit(s, &pf, POOL_WRITE_CREATE, false);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; r == 0 && i < count; i++)
-		r = pool_file_push(&pf, pairs[i].key, pairs[i].key_len,
-				   pairs[i].value, pairs[i].value_len);
-	if (r == 0)
-		r = pool_file_replace(&pf);
-	pool_file_close(&pf);
-	return r;
+	return write_pairs(s, pairs, count, true);
 }

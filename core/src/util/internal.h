@@ -37,11 +37,7 @@ void err_set_location(const char *path, size_t line);
 /* uuid.c: `len` bytes from getrandom(2); 0 or KVP_ERR_IO. */
 int rand_bytes(void *buf, size_t len);
 
-/* validate.c: the write-side checks, with the store's path in messages. */
-int store_validate_key(const kvp_store *s, const char *key, size_t len);
-int store_validate_value(const kvp_store *s, const char *value, size_t len);
-
-/* pool.c: the write limits of a mode in bytes (0 for an unknown mode). */
+/* pool/pool.c: the write limits of a mode in bytes (0 for an unknown mode). */
 size_t pool_max_key_size(kvp_mode mode);
 size_t pool_max_value_size(kvp_mode mode);
 
@@ -49,12 +45,5 @@ size_t pool_max_value_size(kvp_mode mode);
 void deadline_after_ms(struct timespec *deadline, unsigned int ms);
 /* Nanoseconds left until `deadline` (0 when passed). */
 long long deadline_ns_left(const struct timespec *deadline);
-
-/* lock.c: flock, then an OFD fcntl lock on the whole file, both waited for
- * until `deadline` at most. On failure neither lock is held. */
-int pool_lock(int fd, bool exclusive, const struct timespec *deadline,
-	      unsigned int timeout_ms, const char *path);
-/* Release both (fcntl first, then flock). */
-void pool_unlock(int fd);
 
 #endif
