@@ -41,7 +41,7 @@ ifneq ($(SANITIZE),)
 ALL_LDFLAGS += -fsanitize=address,undefined
 endif
 
-PKGS_CORE := jansson libconfig nettle
+PKGS_CORE := jansson libconfig nettle zlib
 CORE_CFLAGS := $(shell pkg-config --cflags $(PKGS_CORE) 2>/dev/null)
 CORE_LIBS := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null)
 
@@ -56,8 +56,9 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 KVPCTL := $(BUILD)/kvpctl
 KVPCTL_SRC := $(wildcard core/kvpctl/*.c)
 KVPCTL_OBJ := $(KVPCTL_SRC:%.c=$(BUILD)/%.o)
-# kvpctl events parses the event values itself.
-KVPCTL_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
+# kvpctl events shows payloads as JSON (jansson), binary ones in base64
+# (nettle).
+KVPCTL_LIBS := $(shell pkg-config --libs jansson nettle 2>/dev/null)
 
 # --- pam_kvp.so ------------------------------------------------------------
 PAM_MODULE := $(BUILD)/pam_kvp.so

@@ -7,5 +7,6 @@
 #include "kvp/store.h"
 #include "kvp/config.h"
 #include "kvp/event.h"
+#include "kvp/diag.h"
 
 #endif
