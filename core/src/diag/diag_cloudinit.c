@@ -17,7 +17,6 @@
  * kept as result_text without a success/fail outcome.
  */
 #include <jansson.h>
-#include <math.h>
 #include <string.h>
 
 #include "diag/diag_internal.h"
@@ -146,31 +145,24 @@ static int envelope(json_t *msg, bool compressed, kvp_diag_entry *e,
 		diag_entry_fail(e, KVP_DIAG_ERR_UNDECODABLE, e->detail);
 	if (r > 0) {
 		e->encoding = "gz+b64";
-		r = diag_entry_set_payload(e, a, &out);
+		r = diag_entry_take_payload(e, a, &out);
 	}
 	diag_buf_free(&out);
 	json_decref(env);
 	return r < 0 ? r : 0;
 }
 
-/* "duration" as seconds, rounded to microseconds; false when invalid. */
+/* "duration" as seconds: an integer exactly, a real rounded to
+ * microseconds; false when invalid. */
 static bool duration_of(json_t *d, kvp_diag_duration *out)
 {
-	double us = json_number_value(d) * 1e6 + 0.5;
-	unsigned long long u;
-
 	if (json_is_integer(d) && json_integer_value(d) >= 0) {
 		out->sec = (unsigned long long)json_integer_value(d);
 		out->nsec = 0;
 		return true;
 	}
-	if (!json_is_real(d) || !isfinite(us) || us < 0.5 - 1e-9 ||
-	    us >= 18446744073709551616.0)
-		return false;
-	u = (unsigned long long)us;
-	out->sec = u / 1000000ULL;
-	out->nsec = (unsigned int)(u % 1000000ULL) * 1000u;
-	return true;
+	return json_is_real(d) &&
+	       diag_duration_from_seconds(json_real_value(d), out);
 }
 
 /* Kind-specific members: a start has no result or duration; a finish has a
@@ -204,7 +196,6 @@ static int decode(const struct diag_key *k, json_t *meta, json_t *msg,
 {
 	json_t *ts = json_object_get(meta, "ts");
 	char text[DIAG_TIME_SIZE];
-	struct diag_buf out = {0};
 	bool was_envelope;
 	int r;
 
@@ -229,11 +220,8 @@ static int decode(const struct diag_key *k, json_t *meta, json_t *msg,
 	if (r < 0 || e->error || was_envelope)
 		return r;
 	e->encoding = "none";
-	r = diag_buf_add(&out, json_string_value(msg), json_string_length(msg));
-	if (r == 0)
-		r = diag_entry_set_payload(e, a, &out);
-	diag_buf_free(&out);
-	return r;
+	return diag_entry_copy_payload(e, a, json_string_value(msg),
+				       json_string_length(msg));
 }
 
 int diag_cloudinit_decode(const struct diag_key *k, const kvp_record *recs,

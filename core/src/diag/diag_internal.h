@@ -75,6 +75,10 @@ bool diag_time_parse_compact(const char *s, size_t len, struct timespec *out);
 bool diag_uint_parse(const char *s, size_t len, unsigned long long *out);
 /* Decimal seconds: digits, optionally '.' and 1..9 digits. */
 bool diag_duration_parse(const char *s, size_t len, kvp_diag_duration *out);
+/* Seconds as a JSON number gives them (cloud-init's "duration", pam_kvp's
+ * "duration_s"), rounded to microseconds; false when negative or too
+ * large. */
+bool diag_duration_from_seconds(double s, kvp_diag_duration *out);
 /* "<sec>.<6 digits>" (lower digits dropped); its length. */
 size_t diag_duration_format(const kvp_diag_duration *d,
 			    char out[DIAG_DURATION_SIZE]);
@@ -185,8 +189,11 @@ char *diag_arena_dup(struct diag_arena *a, const char *s, size_t n);
 /* Take ownership of p (freed now if it cannot be kept); false then. */
 bool diag_arena_keep(struct diag_arena *a, void *p);
 /* The buffer as the entry's payload (the arena takes it over). */
-int diag_entry_set_payload(kvp_diag_entry *e, struct diag_arena *a,
-			   struct diag_buf *b);
+int diag_entry_take_payload(kvp_diag_entry *e, struct diag_arena *a,
+			    struct diag_buf *b);
+/* A copy of p[0..n) as the entry's payload. */
+int diag_entry_copy_payload(kvp_diag_entry *e, struct diag_arena *a,
+			    const char *p, size_t n);
 /* Mark the entry failed; returns 0. */
 int diag_entry_fail(kvp_diag_entry *e, kvp_diag_error error,
 		    const char *detail);

@@ -54,8 +54,8 @@ static void arena_free(struct diag_arena *a)
 	free(a->ptrs);
 }
 
-int diag_entry_set_payload(kvp_diag_entry *e, struct diag_arena *a,
-			   struct diag_buf *b)
+int diag_entry_take_payload(kvp_diag_entry *e, struct diag_arena *a,
+			    struct diag_buf *b)
 {
 	if (!b->data && diag_buf_add(b, "", 0) < 0)
 		return KVP_ERR_NOMEM;
@@ -65,6 +65,18 @@ int diag_entry_set_payload(kvp_diag_entry *e, struct diag_arena *a,
 	*b = (struct diag_buf){0};
 	return diag_arena_keep(a, (void *)e->payload) ? 0
 						      : err_fail_nomem(NULL);
+}
+
+int diag_entry_copy_payload(kvp_diag_entry *e, struct diag_arena *a,
+			    const char *p, size_t n)
+{
+	struct diag_buf b = {0};
+	int r = diag_buf_add(&b, p, n);
+
+	if (r == 0)
+		r = diag_entry_take_payload(e, a, &b);
+	diag_buf_free(&b);
+	return r;
 }
 
 int diag_entry_fail(kvp_diag_entry *e, kvp_diag_error error, const char *detail)
@@ -168,7 +180,7 @@ static int decode_diag(const struct diag_key *k, const kvp_record *recs,
 	if (r == 0)
 		diag_entry_fail(e, KVP_DIAG_ERR_UNDECODABLE, e->detail);
 	else if (r > 0)
-		r = diag_entry_set_payload(e, a, &out);
+		r = diag_entry_take_payload(e, a, &out);
 	diag_buf_free(&joined);
 	diag_buf_free(&out);
 	return r;

@@ -255,6 +255,20 @@ bool diag_duration_parse(const char *s, size_t len, kvp_diag_duration *out)
 	return true;
 }
 
+bool diag_duration_from_seconds(double s, kvp_diag_duration *out)
+{
+	double us = s * 1e6 + 0.5;
+	unsigned long long u;
+
+	/* NaN fails both comparisons; 2^64 us is the end of the range. */
+	if (!(s >= 0 && us < 18446744073709551616.0))
+		return false;
+	u = (unsigned long long)us;
+	out->sec = u / 1000000ULL;
+	out->nsec = (unsigned int)(u % 1000000ULL) * 1000u;
+	return true;
+}
+
 size_t diag_duration_format(const kvp_diag_duration *d,
 			    char out[DIAG_DURATION_SIZE])
 {

@@ -133,7 +133,6 @@ int diag_report_decode(const kvp_record *rec, kvp_diag_entry *e,
 		       struct diag_arena *a)
 {
 	const char *seen[REQUIRED] = {0};
-	struct diag_buf payload = {0};
 	int r = report_fields(rec, e, a, seen);
 
 	if (r < 0 || e->error)
@@ -158,11 +157,7 @@ int diag_report_decode(const kvp_record *rec, kvp_diag_entry *e,
 	e->result = seen[0][0] == 's' ? KVP_DIAG_SUCCESS : KVP_DIAG_FAIL;
 	e->result_text = seen[0];
 	e->encoding = "none";
-	r = diag_buf_add(&payload, rec->value, rec->value_len);
-	if (r == 0)
-		r = diag_entry_set_payload(e, a, &payload);
-	diag_buf_free(&payload);
-	return r;
+	return diag_entry_copy_payload(e, a, rec->value, rec->value_len);
 }
 
 /* ---- pam_kvp's legacy records ---- */
@@ -175,7 +170,6 @@ int diag_legacy_decode(const struct diag_key *k, const kvp_record *rec,
 	json_t *result = json_object_get(v, "result");
 	json_t *dur = json_object_get(v, "duration_s");
 	json_t *ver = json_object_get(v, "v");
-	struct diag_buf payload = {0};
 	char text[DIAG_TIME_SIZE];
 	int r = 0;
 
@@ -199,21 +193,12 @@ int diag_legacy_decode(const struct diag_key *k, const kvp_record *rec,
 				: KVP_DIAG_FAIL;
 		r = e->result_text ? 0 : KVP_ERR_NOMEM;
 	}
-	if (json_is_number(dur) && json_number_value(dur) >= 0 &&
-	    json_number_value(dur) < 1e15) {
-		unsigned long long us =
-		    (unsigned long long)(json_number_value(dur) * 1e6 + 0.5);
-		e->has_duration = true;
-		e->duration.sec = us / 1000000ULL;
-		e->duration.nsec = (unsigned int)(us % 1000000ULL) * 1000u;
-	}
+	e->has_duration =
+	    json_is_number(dur) &&
+	    diag_duration_from_seconds(json_number_value(dur), &e->duration);
 	json_decref(v);
 	if (r < 0 || !e->timestamp || !e->event_id)
 		return err_fail_nomem(NULL);
 	e->encoding = "none";
-	r = diag_buf_add(&payload, rec->value, rec->value_len);
-	if (r == 0)
-		r = diag_entry_set_payload(e, a, &payload);
-	diag_buf_free(&payload);
-	return r;
+	return diag_entry_copy_payload(e, a, rec->value, rec->value_len);
 }
