@@ -107,28 +107,24 @@ static int read_stdin(char **out, size_t *len)
 {
 	size_t cap = 65536, n = 0;
 	char *buf = malloc(cap), *p;
-	ssize_t got;
+	ssize_t got = 1;
 
-	while (buf) {
+	while (buf && got != 0) {
+		if (n > REPORT_MAX_INPUT) {
+			free(buf);
+			return kvpctl_usage_error(
+			    "report: standard input is larger than %u MiB",
+			    REPORT_MAX_INPUT >> 20);
+		}
 		if (n == cap) {
-			if (cap >= REPORT_MAX_INPUT) {
-				free(buf);
-				return kvpctl_usage_error(
-				    "report: standard input is larger than "
-				    "%u MiB",
-				    REPORT_MAX_INPUT >> 20);
-			}
-			cap *= 2;
+			/* One byte past the limit tells "too large". */
+			cap = cap * 2 > REPORT_MAX_INPUT ? REPORT_MAX_INPUT + 1
+							 : cap * 2;
 			if (!(p = realloc(buf, cap)))
 				break;
 			buf = p;
 		}
 		got = read(STDIN_FILENO, buf + n, cap - n);
-		if (got == 0) {
-			*out = buf;
-			*len = n;
-			return 0;
-		}
 		if (got < 0 && errno != EINTR) {
 			free(buf);
 			return kvpctl_fail(KVPCTL_EXIT_LIBRARY,
@@ -136,6 +132,11 @@ static int read_stdin(char **out, size_t *len)
 					   strerror(errno));
 		}
 		n += got > 0 ? (size_t)got : 0;
+	}
+	if (buf && got == 0) {
+		*out = buf;
+		*len = n;
+		return 0;
 	}
 	free(buf);
 	return kvpctl_fail(KVPCTL_EXIT_LIBRARY, "report: out of memory");
