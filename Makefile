@@ -41,7 +41,7 @@ ifneq ($(SANITIZE),)
 ALL_LDFLAGS += -fsanitize=address,undefined
 endif
 
-PKGS_CORE := jansson libconfig nettle
+PKGS_CORE := jansson libconfig nettle zlib
 CORE_CFLAGS := $(shell pkg-config --cflags $(PKGS_CORE) 2>/dev/null)
 CORE_LIBS := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null)
 
@@ -61,8 +61,9 @@ KVPCTL_SRC := $(wildcard core/kvpctl/*.c)
 # kvpctl sees only the library's public API; the one internal source it
 # shares, the UTF-8 decoder (self-contained), is linked in as an object.
 KVPCTL_OBJ := $(KVPCTL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/core/src/util/utf8.o
-# kvpctl events parses the event values itself.
-KVPCTL_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
+# kvpctl events shows payloads as JSON (jansson), binary ones in base64
+# (nettle).
+KVPCTL_LIBS := $(shell pkg-config --libs jansson nettle 2>/dev/null)
 
 # --- pam_kvp.so ------------------------------------------------------------
 PAM_MODULE := $(BUILD)/pam_kvp.so

@@ -1,28 +1,30 @@
-/* cmd_events.c - events: pam_kvp's event records in a pool, oldest first,
- * as a table or JSON (events_view.c), and --follow, which keeps polling
- * and prints each record once.
+/* cmd_events.c - events: the diagnostics the host reads from a pool, from
+ * every agent (kvp_diag_read: DIAG records of any agent, cloud-init's,
+ * the provisioning report, pam_kvp's legacy records), oldest first, as a
+ * table or JSON (events_view.c), filtered, and --follow.
  *
  *   kvpctl [--pool P] [--dir D] [--config PATH] events [--json] [--follow]
+ *          [--agent A] [--name GLOB] [--since TIME] [--kind K]
  *          [--prefix PREFIX] [--interval MS]
  *
- * The records are those kvp_event_list returns: keys starting with
- * "<prefix>|". Pool, directory and prefix come from the command line,
- * else from the configuration file (kvp_config_load of --config or the
- * default path; a missing file means the defaults), since events live
- * where the module writes them.
+ * Pool, directory and pam_kvp's legacy key prefix come from the command
+ * line, else from the configuration file (kvp_config_load of --config or
+ * the default path; a missing file means the defaults), since pam_kvp's
+ * events live where the module writes them.
  *
  * --follow prints what is there, then polls every --interval ms (default
- * 500) and prints only records it has not printed before, until SIGINT
- * or SIGTERM (exit 0). The records printed are tracked by key, as a
- * multiset equal to the pool's current event records: a record that was
- * evicted or cleared is forgotten, so a cleared pool needs no special
- * case, and a second record with a key already seen is still new. The
- * wait between polls is sigtimedwait() on the blocked signals: no busy
- * loop, and no signal lost between a poll and the wait. A poll that fails
- * (a lock held too long) is one warning, and polling goes on.
+ * 500) and prints only diagnostics it has not printed before, until SIGINT
+ * or SIGTERM (exit 0). What was printed is tracked by identity (the error
+ * token, the number of records and the first record's key), as a
+ * multiset equal to the last poll's: a diagnostic that went away is
+ * forgotten, so a cleared pool needs no special case, a second record
+ * with a seen key is still new, and a group that becomes complete is
+ * shown again, decoded. The wait between polls is sigtimedwait() on the
+ * blocked signals: no busy loop, and no signal lost between a poll and
+ * the wait. A poll that fails (a lock held too long) is one warning, and
+ * polling goes on.
  */
-#include <errno.h>
-#include <limits.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,23 +35,40 @@
 #include "kvpctl.h"
 #include "output.h"
 
-enum { FLAG_JSON, FLAG_FOLLOW, FLAG_PREFIX, FLAG_INTERVAL };
+enum {
+	FLAG_JSON,
+	FLAG_FOLLOW,
+	FLAG_AGENT,
+	FLAG_NAME,
+	FLAG_SINCE,
+	FLAG_KIND,
+	FLAG_PREFIX,
+	FLAG_INTERVAL,
+};
 
 #define INTERVAL_DEFAULT_MS 500
 #define INTERVAL_MIN_MS	    10
 #define INTERVAL_MAX_MS	    3600000
+
+/* Which diagnostics to show. */
+struct filter {
+	const char *agent; /* the agent, or its name before '/' */
+	const char *name;  /* fnmatch(3) pattern */
+	bool has_since;
+	struct timespec since;
+	int kind; /* a kvp_diag_kind, or -1 */
+};
 
 struct events {
 	kvp_store *store;
 	const char *prefix;
 	bool json, follow;
 	unsigned int interval_ms;
-	size_t col_width[EV_COLS];
-	bool header_done;
-	/* --follow: the records printed so far (the last poll's list) and
-	 * their indexes sorted by key. */
-	kvp_record_list seen;
-	size_t *seen_sorted;
+	struct filter filter;
+	struct ev_table table;
+	/* --follow: identities of the last poll's diagnostics, sorted. */
+	char **seen;
+	size_t seen_count;
 	size_t last_torn;
 	bool poll_failing;
 };
@@ -63,25 +82,65 @@ static bool prefix_valid(const char *p)
 	return n > 0 && n <= KVP_KEY_PREFIX_MAX && p[n] == '\0';
 }
 
-/* Options, then the configuration where the command line leaves a gap,
- * then the store. `s` holds the settings the prefix may point into. */
-static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
-		 kvp_settings *s)
+/* --since: RFC 3339, a date-time without a zone (UTC), a date (its
+ * midnight, UTC) or "@" and seconds since the epoch. */
+static bool parse_since(const char *s, struct timespec *out)
 {
-	const struct kvpctl_options *o = ctx->opts;
+	char buf[64];
+	size_t n = strlen(s);
+	unsigned int sec;
+
+	if (s[0] == '@')
+		return kvpctl_parse_uint(s + 1, 0, ~0u, &sec) == 0 &&
+		       (out->tv_sec = sec, out->tv_nsec = 0, true);
+	if (n == 10)
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+	else if (n >= 19 && n < 40 && !strpbrk(s + 19, "Zz+-"))
+		snprintf(buf, sizeof(buf), "%sZ", s);
+	else
+		snprintf(buf, sizeof(buf), "%.63s", s);
+	return kvp_diag_time_parse(buf, out) == 0;
+}
+
+static int parse_kind(const char *s, int *out)
+{
+	for (int k = KVP_DIAG_EVENT; kvp_diag_kind_name(k); k++)
+		if (strcmp(s, kvp_diag_kind_name(k)) == 0) {
+			*out = k;
+			return 0;
+		}
+	return -1;
+}
+
+/* The command's flags: the one place that reads them. */
+static int parse_flags(const struct kvpctl_ctx *ctx, struct events *ev)
+{
 	const char *interval = ctx->flag_arg[FLAG_INTERVAL];
-	const char *dir = o->dir;
-	kvp_pool pool = o->pool;
+	const char *since = ctx->flag_arg[FLAG_SINCE];
+	const char *kind = ctx->flag_arg[FLAG_KIND];
 
 	ev->json = ctx->flag_given[FLAG_JSON];
 	ev->follow = ctx->flag_given[FLAG_FOLLOW];
 	ev->prefix = ctx->flag_arg[FLAG_PREFIX];
+	ev->filter.agent = ctx->flag_arg[FLAG_AGENT];
+	ev->filter.name = ctx->flag_arg[FLAG_NAME];
+	ev->filter.kind = -1;
 	ev->interval_ms = INTERVAL_DEFAULT_MS;
 	if (ev->prefix && !prefix_valid(ev->prefix))
 		return kvpctl_usage_error(
 		    "events: --prefix: '%s' is not 1 to %d characters of "
 		    "[A-Za-z0-9_.-]",
 		    ev->prefix, KVP_KEY_PREFIX_MAX);
+	if (since &&
+	    !(ev->filter.has_since = parse_since(since, &ev->filter.since)))
+		return kvpctl_usage_error(
+		    "events: --since: '%s' is not a time (RFC 3339 as "
+		    "2026-08-31T12:34:56Z, a date as 2026-08-31, or "
+		    "@SECONDS)",
+		    since);
+	if (kind && parse_kind(kind, &ev->filter.kind) < 0)
+		return kvpctl_usage_error(
+		    "events: --kind: '%s' is not event, start or finish", kind);
 	if (interval && !ev->follow)
 		return kvpctl_usage_error(
 		    "events: --interval is only used with --follow");
@@ -92,7 +151,21 @@ static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
 		    "events: --interval: '%s' is not a number of milliseconds "
 		    "from %d to %d",
 		    interval, INTERVAL_MIN_MS, INTERVAL_MAX_MS);
+	return 0;
+}
 
+/* Flags, then the configuration where the command line leaves a gap,
+ * then the store. `s` holds the settings the prefix may point into. */
+static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
+		 kvp_settings *s)
+{
+	const struct kvpctl_options *o = ctx->opts;
+	const char *dir = o->dir;
+	kvp_pool pool = o->pool;
+	int code = parse_flags(ctx, ev);
+
+	if (code != 0)
+		return code;
 	if (!o->pool_given || !o->dir_given || !ev->prefix) {
 		if (kvp_config_load(o->config, NULL, s, NULL) < 0)
 			return kvpctl_library_error(
@@ -110,15 +183,52 @@ static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
 	return 0;
 }
 
-/* Print the records of `list` marked in `which` (NULL: all). */
-static int print_records(struct events *ev, const kvp_record_list *list,
-			 const bool *which)
+static bool shown_kind(const kvp_diag_entry *e)
 {
-	int r = ev->json ? ev_print_json(stdout, list, which, !ev->follow)
-			 : ev_print_table(stdout, list, which, ev->col_width,
-					  !ev->header_done);
+	return e->error != KVP_DIAG_ERR_MALFORMED &&
+	       e->error != KVP_DIAG_ERR_UNSUPPORTED_VERSION;
+}
 
-	ev->header_done = true;
+static bool matches(const struct filter *f, const kvp_diag_entry *e)
+{
+	size_t n = f->agent ? strlen(f->agent) : 0;
+
+	if (f->agent && (!e->agent || (strcmp(e->agent, f->agent) != 0 &&
+				       (strncmp(e->agent, f->agent, n) ||
+					e->agent[n] != '/'))))
+		return false;
+	if (f->name && (!e->name || fnmatch(f->name, e->name, 0) != 0))
+		return false;
+	if (f->kind >= 0 && (!shown_kind(e) || (int)e->kind != f->kind))
+		return false;
+	return !f->has_since ||
+	       (e->has_time && (e->time.tv_sec > f->since.tv_sec ||
+				(e->time.tv_sec == f->since.tv_sec &&
+				 e->time.tv_nsec >= f->since.tv_nsec)));
+}
+
+/* The list's entries that pass the filter, oldest first (malloc'd). */
+static const kvp_diag_entry **
+select_entries(const struct events *ev, const kvp_diag_list *list, size_t *n)
+{
+	size_t count = kvp_diag_list_count(list);
+	const kvp_diag_entry **v = malloc((count + 1) * sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; v && i < count; i++)
+		if (matches(&ev->filter, kvp_diag_list_get(list, i)))
+			v[(*n)++] = kvp_diag_list_get(list, i);
+	if (v)
+		ev_sort(v, *n);
+	return v;
+}
+
+static int print_entries(struct events *ev, const kvp_diag_entry *const *v,
+			 size_t n)
+{
+	int r = ev->json ? ev_print_json(stdout, v, n, !ev->follow)
+			 : ev_print_table(stdout, v, n, &ev->table);
+
 	if (r < 0)
 		return kvpctl_fail(KVPCTL_EXIT_LIBRARY,
 				   "%s: out of memory formatting the events",
@@ -126,93 +236,87 @@ static int print_records(struct events *ev, const kvp_record_list *list,
 	return KVPCTL_EXIT_OK;
 }
 
-static void warn_torn(struct events *ev, const kvp_record_list *list)
+static void warn_torn(struct events *ev, const kvp_diag_list *list)
 {
-	if (list->torn_bytes && list->torn_bytes != ev->last_torn)
+	size_t torn = kvp_diag_list_torn_bytes(list);
+
+	if (torn && torn != ev->last_torn)
 		kvpctl_warn("%s: skipped a partial last record (%zu bytes): a "
 			    "writer died or is writing",
-			    kvp_store_path(ev->store), list->torn_bytes);
-	ev->last_torn = list->torn_bytes;
+			    kvp_store_path(ev->store), torn);
+	ev->last_torn = torn;
 }
 
-/* ---- --follow: which records are new ---- */
+/* ---- --follow: which diagnostics are new ---- */
 
-static int cmp_key(const kvp_record *a, const kvp_record *b)
+static char *identity(const kvp_diag_entry *e)
 {
-	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
-	int c = memcmp(a->key, b->key, n);
+	char *s = NULL;
 
-	return c ? c : (a->key_len > b->key_len) - (a->key_len < b->key_len);
-}
-
-/* Indexes into a list, by key, then by index. */
-static int by_key(const void *x, const void *y, void *list)
-{
-	const kvp_record *recs = ((const kvp_record_list *)list)->records;
-	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	int c = cmp_key(&recs[i], &recs[j]);
-
-	return c ? c : (i > j) - (i < j);
-}
-
-static size_t *sorted_by_key(const kvp_record_list *list)
-{
-	size_t *idx = malloc((list->count + 1) * sizeof(*idx));
-
-	if (!idx)
+	if (asprintf(&s, "%s\x1f%zu\x1f%s", kvp_diag_error_token(e->error),
+		     e->record_count, e->records[0].key) < 0)
 		return NULL;
-	for (size_t i = 0; i < list->count; i++)
-		idx[i] = i;
-	qsort_r(idx, list->count, sizeof(*idx), by_key, (void *)list);
-	return idx;
+	return s;
 }
 
-/* How many records printed so far have the key of `rec`. */
-static size_t seen_count(const struct events *ev, const kvp_record *rec)
+static int by_string(const void *a, const void *b)
 {
-	const kvp_record *recs = ev->seen.records;
-	size_t lo = 0, hi = ev->seen.count, first;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	while (lo < hi) { /* the first not below rec */
+/* How many of the identities printed last time equal `id`. */
+static size_t seen_count(const struct events *ev, const char *id)
+{
+	size_t lo = 0, hi = ev->seen_count, first;
+
+	while (lo < hi) { /* the first not below id */
 		size_t mid = lo + (hi - lo) / 2;
-		if (cmp_key(&recs[ev->seen_sorted[mid]], rec) < 0)
+		if (strcmp(ev->seen[mid], id) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	first = lo;
-	while (lo < ev->seen.count &&
-	       cmp_key(&recs[ev->seen_sorted[lo]], rec) == 0)
+	while (lo < ev->seen_count && strcmp(ev->seen[lo], id) == 0)
 		lo++;
 	return lo - first;
 }
 
-/* Mark in new_rec[] the records of `list` not printed before: of the m
- * records with one key, all but the first (in list order) p, where p
- * records with that key were seen. Then `list` becomes the seen set
- * (taken over: the caller's list is zeroed). 0, or -1 out of memory. */
-static int take_new(struct events *ev, kvp_record_list *list, bool *new_rec)
+static void free_strings(char **v, size_t n)
 {
-	size_t *idx = sorted_by_key(list);
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
-	if (!idx)
+/* Keep in v[] (in order) only the entries not printed before: of the m
+ * entries with one identity, all but the first p, where p were seen. The
+ * identities of all v[0..*n) then become the seen set. 0, or -1 out of
+ * memory. */
+static int keep_new(struct events *ev, const kvp_diag_entry **v, size_t *n)
+{
+	char **ids = calloc(*n + 1, sizeof(*ids));
+	size_t kept = 0;
+
+	for (size_t i = 0; ids && i < *n; i++)
+		if (!(ids[i] = identity(v[i]))) {
+			free_strings(ids, i);
+			ids = NULL;
+		}
+	if (!ids)
 		return -1;
-	for (size_t g = 0; g < list->count;) {
-		const kvp_record *rec = &list->records[idx[g]];
-		size_t p = seen_count(ev, rec), end = g;
-
-		while (end < list->count &&
-		       cmp_key(&list->records[idx[end]], rec) == 0)
-			end++;
-		for (size_t k = g; k < end; k++)
-			new_rec[idx[k]] = k - g >= p;
-		g = end;
+	for (size_t i = 0; i < *n; i++) {
+		size_t before = 0;
+		for (size_t j = 0; j < i; j++)
+			before += strcmp(ids[j], ids[i]) == 0;
+		if (before >= seen_count(ev, ids[i]))
+			v[kept++] = v[i];
 	}
-	kvp_record_list_free(&ev->seen);
-	free(ev->seen_sorted);
-	ev->seen = *list;
-	ev->seen_sorted = idx;
-	memset(list, 0, sizeof(*list));
+	qsort(ids, *n, sizeof(*ids), by_string);
+	free_strings(ev->seen, ev->seen_count);
+	ev->seen = ids;
+	ev->seen_count = *n;
+	*n = kept;
 	return 0;
 }
 
@@ -228,31 +332,32 @@ static void warn_poll_failed(struct events *ev)
 	ev->poll_failing = true;
 }
 
-/* One poll: list, print what is new. An exit code, or -1 to go on. The
- * first poll must work; a later failure is a warning. */
-static int poll_once(struct events *ev, bool first)
+/* One read, printed (only what is new with --follow). An exit code, or -1
+ * to go on polling. The first read must work; a later failure is a
+ * warning. */
+static int show(struct events *ev, bool first)
 {
-	kvp_record_list list;
-	bool *new_rec;
+	kvp_diag_list *list;
+	const kvp_diag_entry **v;
+	size_t n;
 	int code;
 
-	if (kvp_event_list(ev->store, ev->prefix, &list) < 0) {
-		if (first)
+	if (kvp_diag_read(ev->store, ev->prefix, &list) < 0) {
+		if (first || !ev->follow)
 			return kvpctl_library_error(kvp_store_path(ev->store));
 		warn_poll_failed(ev);
 		return -1;
 	}
 	ev->poll_failing = false;
-	warn_torn(ev, &list);
-	new_rec = calloc(list.count + 1, sizeof(*new_rec));
-	if (!new_rec || take_new(ev, &list, new_rec) < 0) {
-		free(new_rec);
-		kvp_record_list_free(&list);
-		return kvpctl_fail(KVPCTL_EXIT_LIBRARY, "out of memory");
-	}
-	code = print_records(ev, &ev->seen, new_rec);
-	free(new_rec);
-	if (code != KVPCTL_EXIT_OK)
+	warn_torn(ev, list);
+	v = select_entries(ev, list, &n);
+	if (!v || (ev->follow && keep_new(ev, v, &n) < 0))
+		code = kvpctl_fail(KVPCTL_EXIT_LIBRARY, "out of memory");
+	else
+		code = print_entries(ev, v, n);
+	free(v);
+	kvp_diag_list_free(list);
+	if (code != KVPCTL_EXIT_OK || !ev->follow)
 		return code;
 	/* A reader that went away ends the loop (exit 4 in main). */
 	return fflush(stdout) != 0 || ferror(stdout) ? KVPCTL_EXIT_OK : -1;
@@ -288,23 +393,10 @@ static int follow(struct events *ev)
 	int code;
 
 	block_stop_signals(&stop);
-	code = poll_once(ev, true);
+	code = show(ev, true);
 	while (code < 0 && !wait_stop(&stop, ev->interval_ms))
-		code = poll_once(ev, false);
+		code = show(ev, false);
 	return code < 0 ? KVPCTL_EXIT_OK : code;
-}
-
-static int list_once(struct events *ev)
-{
-	kvp_record_list list;
-	int code;
-
-	if (kvp_event_list(ev->store, ev->prefix, &list) < 0)
-		return kvpctl_library_error(kvp_store_path(ev->store));
-	warn_torn(ev, &list);
-	code = print_records(ev, &list, NULL);
-	kvp_record_list_free(&list);
-	return code;
 }
 
 static int run_events(const struct kvpctl_ctx *ctx)
@@ -314,25 +406,33 @@ static int run_events(const struct kvpctl_ctx *ctx)
 	int code = setup(ctx, &ev, &settings);
 
 	if (code == 0)
-		code = ev.follow ? follow(&ev) : list_once(&ev);
-	kvp_record_list_free(&ev.seen);
-	free(ev.seen_sorted);
+		code = ev.follow ? follow(&ev) : show(&ev, true);
+	free_strings(ev.seen, ev.seen_count);
 	kvp_store_free(ev.store);
 	return code;
 }
 
 static const struct kvpctl_flag events_flags[] = {
     [FLAG_JSON] = {"json",
-		   "a JSON array, one object per line: the record's value "
-		   "and its \"key\"",
+		   "a JSON array, one object per line (with --follow: JSON "
+		   "Lines)",
 		   NULL},
     [FLAG_FOLLOW] = {"follow",
-		     "keep printing new records until interrupted (with "
-		     "--json: JSON Lines)",
-		     NULL},
+		     "keep printing new diagnostics until interrupted", NULL},
+    [FLAG_AGENT] = {"agent",
+		    "only this agent (\"azure-init\" matches "
+		    "\"azure-init/0.1.1\")",
+		    "AGENT"},
+    [FLAG_NAME] = {"name", "only names matching this pattern (fnmatch: boot:*)",
+		   "GLOB"},
+    [FLAG_SINCE] = {"since",
+		    "only from this time on (RFC 3339, YYYY-MM-DD, "
+		    "@SECONDS; UTC)",
+		    "TIME"},
+    [FLAG_KIND] = {"kind", "only event, start or finish", "KIND"},
     [FLAG_PREFIX] = {"prefix",
-		     "key prefix of the records (default: key_prefix of the "
-		     "configuration)",
+		     "key prefix of pam_kvp's own records (default: "
+		     "key_prefix of the configuration)",
 		     "PREFIX"},
     [FLAG_INTERVAL] = {"interval",
 		       "with --follow: poll every MS milliseconds (default "
@@ -343,8 +443,9 @@ static const struct kvpctl_flag events_flags[] = {
 
 const struct kvpctl_command kvpctl_cmd_events = {
     .name = "events",
-    .args = "[--json] [--follow] [--prefix PREFIX] [--interval MS]",
-    .summary = "show pam_kvp's event records, oldest first",
+    .args = "[--json] [--follow] [--agent A] [--name GLOB] [--since TIME] "
+	    "[--kind K] [--prefix PREFIX] [--interval MS]",
+    .summary = "show the diagnostics of every agent, oldest first",
     .min_args = 0,
     .max_args = 0,
     .needs_store = false,

@@ -10,6 +10,8 @@ extern const struct kvpctl_command kvpctl_cmd_get, kvpctl_cmd_set,
 extern const struct kvpctl_command kvpctl_cmd_list, kvpctl_cmd_dump;
 /* cmd_events.c */
 extern const struct kvpctl_command kvpctl_cmd_events;
+/* cmd_report.c */
+extern const struct kvpctl_command kvpctl_cmd_report;
 /* cmd_config.c */
 extern const struct kvpctl_command kvpctl_cmd_check_config;
 
@@ -23,6 +25,8 @@ const struct kvpctl_command *const kvpctl_commands[] = {
     &kvpctl_cmd_len,
     &kvpctl_cmd_clear,
     &kvpctl_cmd_events,
+    /* cmd_report.c: DIAG records for scripts */
+    &kvpctl_cmd_report,
     &kvpctl_cmd_check_config,
     NULL,
 };

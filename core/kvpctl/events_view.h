@@ -1,10 +1,9 @@
-/* events_view.h - how `kvpctl events` shows event records: one table row
- * or one JSON object per record, from the record's JSON value (parsed
- * with jansson). A record with our key prefix whose value is not one of
- * our JSON objects is still shown, never dropped: its row carries what
- * the key says and the raw key, its JSON object the reason and the raw
- * value. Everything from the pool reaches the terminal escaped
- * (output.h). */
+/* events_view.h - how `kvpctl events` shows diagnostics (kvp/diag.h): table
+ * rows for people, JSON objects for programs. Entries are shown oldest
+ * first (by their time; entries without one first, as the oldest; ties
+ * in file order). Everything from the pool reaches the terminal escaped
+ * (output.h); a group that could not be decoded is shown with its error
+ * token, never dropped. */
 #ifndef KVPCTL_EVENTS_VIEW_H
 #define KVPCTL_EVENTS_VIEW_H
 
@@ -14,23 +13,29 @@
 
 #include "kvp/kvp.h"
 
-/* TIME EVENT SERVICE USER RHOST TTY SESSION DURATION RESULT */
-#define EV_COLS 9
+/* TIME AGENT KIND NAME RESULT DURATION MESSAGE */
+#define EV_COLS 7
 
-/* Print the records of `list` whose entry in `which` is true (all when
- * `which` is NULL), in list order, as rows of the events table.
- * col_width[EV_COLS] keeps the column widths between calls (zero it
- * first); the header is printed when `header` is true. 0, or -1 when out
- * of memory. */
-int ev_print_table(FILE *f, const kvp_record_list *list, const bool *which,
-		   size_t *col_width, bool header);
+/* What a table printed in parts (--follow) keeps between parts. */
+struct ev_table {
+	size_t col_width[EV_COLS];
+	bool header_done;
+};
 
-/* The same records as JSON objects {"key": .., <the value's members>},
- * or {"key": .., "error": "not JSON", "value": ..} for a value that is
- * not ours, one compact object per line. With `array`, the lines are
- * wrapped into one JSON array ("[", the objects separated by commas,
- * "]"); without, they are JSON Lines. 0, or -1 when out of memory. */
-int ev_print_json(FILE *f, const kvp_record_list *list, const bool *which,
+/* Sort entries oldest first (see above). */
+void ev_sort(const kvp_diag_entry **entries, size_t n);
+
+/* Rows for entries[0..n) (sorted): a start and a finish of one operation
+ * (same schema, agent, vm_id, name and event id) among them are one row,
+ * kind "start+finish", with the finish's result and duration. The header
+ * comes with the first part. 0, or -1 when out of memory. */
+int ev_print_table(FILE *f, const kvp_diag_entry *const *entries, size_t n,
+		   struct ev_table *t);
+
+/* One compact JSON object per entry and line; with `array` the lines are
+ * wrapped into one JSON array ("[", objects separated by commas, "]"),
+ * without they are JSON Lines. 0, or -1 when out of memory. */
+int ev_print_json(FILE *f, const kvp_diag_entry *const *entries, size_t n,
 		  bool array);
 
 #endif

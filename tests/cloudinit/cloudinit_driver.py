@@ -19,6 +19,13 @@ Run with /usr/bin/python3 (Debian's cloud-init modules). Never point it at
       "mtime_before":..,"boot_time":..,"size_after":..}. With --pause,
       stop between cloud-init's mtime check and its truncation: print
       "checked", wait for a stdin line, go on.
+  diag POOL [--events N] [--seed S]
+      Publish, through the handler registered as cloud-init registers
+      it, N long start events (split into msg_i chunks), a finish of each
+      status, and a compressed event made by cloud-init's Azure helper
+      (report_compressed_event: zlib data labelled gz+b64); print the
+      "publish" JSON line with "expected": [{"name","type","msg"
+      [,"result"]} | {"name","type","data_hex"}, ..].
   serve POOL [--seed S]
       Build the handler without the stale truncation, print "ready", then
       obey one command per stdin line:
@@ -111,6 +118,38 @@ def cmd_stale(args):
     return 0
 
 
+def cmd_diag(args):
+    from cloudinit.reporting import events, instantiated_handler_registry
+    from cloudinit.sources.helpers import azure
+
+    handler, recorder = make_handler(args.pool, truncate=False)
+    instantiated_handler_registry.register_item("kvp_test", handler)
+    maker = EventMaker(handler, args.seed)
+    rng = maker.rng
+    expected = []
+    for i in range(args.events):
+        name = "diag/long{}".format(i)
+        msg = maker.text(rng.randint(1100, 5000))
+        handler.publish_event(events.ReportingEvent("start", name, msg))
+        expected.append({"name": name, "type": "start", "msg": msg})
+    for status in sorted(events.status):
+        name = "diag/finish-" + status
+        msg = maker.text(rng.randint(0, 2500))
+        handler.publish_event(events.FinishReportingEvent(name, msg, status))
+        expected.append(
+            {"name": name, "type": "finish", "msg": msg, "result": status})
+    blob = bytes(rng.randrange(256) for _ in range(20000))
+    azure.report_compressed_event("dmesg", blob)
+    expected.append(
+        {"name": "dmesg", "type": "compressed", "data_hex": blob.hex()})
+    handler.flush()
+    instantiated_handler_registry.unregister_item("kvp_test", force=True)
+    out = published(maker, recorder)
+    out["expected"] = expected
+    emit(out)
+    return 0
+
+
 def cmd_serve(args):
     handler, recorder = make_handler(args.pool, truncate=False)
     maker = EventMaker(handler, args.seed)
@@ -163,12 +202,16 @@ def main():
     p = sub.add_parser("stale")
     p.add_argument("pool")
     p.add_argument("--pause", action="store_true")
+    p = sub.add_parser("diag")
+    p.add_argument("pool")
+    p.add_argument("--events", type=int, default=10)
+    p.add_argument("--seed", type=int, default=1)
     p = sub.add_parser("serve")
     p.add_argument("pool")
     p.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     handlers = {"publish": cmd_publish, "read": cmd_read,
-                "stale": cmd_stale, "serve": cmd_serve}
+                "stale": cmd_stale, "diag": cmd_diag, "serve": cmd_serve}
     return handlers[args.command](args)
 
 

@@ -63,8 +63,8 @@ static int drain(struct sink *s)
 	return 1;
 }
 
-static void spawn(pid_t *pid, const char *stdout_path, int out_w, int err_w,
-		  const char *const *args)
+static void spawn(pid_t *pid, const char *stdin_path, const char *stdout_path,
+		  int out_w, int err_w, const char *const *args)
 {
 	const char *prog = getenv("KVPCTL");
 	posix_spawn_file_actions_t fa;
@@ -84,7 +84,7 @@ static void spawn(pid_t *pid, const char *stdout_path, int out_w, int err_w,
 		argv[i + 1] = (char *)args[i];
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, stdin_path, O_RDONLY, 0);
 	if (stdout_path)
 		posix_spawn_file_actions_addopen(
 		    &fa, 1, stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -116,6 +116,12 @@ static int exit_status(int status)
 void kr_runv(struct kr_result *r, const char *stdout_path,
 	     const char *const *args)
 {
+	kr_runv_stdin(r, "/dev/null", stdout_path, args);
+}
+
+void kr_runv_stdin(struct kr_result *r, const char *stdin_path,
+		   const char *stdout_path, const char *const *args)
+{
 	int out_pipe[2], err_pipe[2], status;
 	struct sink out = {0}, err = {0};
 	long long start = now_ms();
@@ -124,7 +130,7 @@ void kr_runv(struct kr_result *r, const char *stdout_path,
 	memset(r, 0, sizeof(*r));
 	cr_assert_eq(pipe2(out_pipe, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(err_pipe, O_CLOEXEC), 0);
-	spawn(&pid, stdout_path, out_pipe[1], err_pipe[1], args);
+	spawn(&pid, stdin_path, stdout_path, out_pipe[1], err_pipe[1], args);
 	close(out_pipe[1]);
 	close(err_pipe[1]);
 	out.fd = out_pipe[0];
@@ -166,7 +172,7 @@ void kr_start(struct kr_child *c, const char *const *args)
 	memset(c, 0, sizeof(*c));
 	cr_assert_eq(pipe2(out_pipe, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(err_pipe, O_CLOEXEC), 0);
-	spawn(&c->pid, NULL, out_pipe[1], err_pipe[1], args);
+	spawn(&c->pid, "/dev/null", NULL, out_pipe[1], err_pipe[1], args);
 	close(out_pipe[1]);
 	close(err_pipe[1]);
 	c->out_fd = out_pipe[0];

@@ -22,6 +22,9 @@ struct kr_result {
  * NULL. Aborts the test when it cannot run or takes over 120 s. */
 void kr_runv(struct kr_result *r, const char *stdout_path,
 	     const char *const *args);
+/* The same with stdin from the file `stdin_path`. */
+void kr_runv_stdin(struct kr_result *r, const char *stdin_path,
+		   const char *stdout_path, const char *const *args);
 void kr_free(struct kr_result *r);
 
 /* kr_run(&r, "list", "--json"); kr_run_in(&r, dir, "len") adds --dir. */

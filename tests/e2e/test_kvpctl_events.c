@@ -1,9 +1,12 @@
-/* test_kvpctl_events.c - kvpctl events end to end (without --follow, see
- * test_kvpctl_follow.c): records written by the library shown as a table
- * oldest first and as JSON parsed back with jansson; records of other
- * writers left out; records with our prefix but a foreign value still
- * shown; hostile bytes escaped; --prefix; pool, directory and prefix from
- * the configuration file; empty and missing pools; usage errors. */
+/* test_kvpctl_events.c - kvpctl events end to end on pam_kvp's own legacy
+ * records (without --follow, see test_kvpctl_follow.c; the other schemas
+ * and the filters are in test_kvpctl_events_diag.c): records written by
+ * the library shown as a table oldest first, a session's open and close
+ * as one row, and as JSON parsed back with jansson; records of no known
+ * schema left out; records with our prefix but a foreign value or key
+ * still shown, as malformed; hostile bytes escaped; --prefix; pool,
+ * directory and prefix from the configuration file; empty and missing
+ * pools; usage errors. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +18,7 @@
 
 TestSuite(kvpctl_events, .init = kr_setup, .fini = kr_teardown);
 
-#define HEADER                                                                 \
-	"TIME  EVENT  SERVICE  USER  RHOST  TTY  SESSION  DURATION  RESULT\n"
+#define HEADER "TIME  AGENT  KIND  NAME  RESULT  DURATION  MESSAGE\n"
 
 static json_t *json_events(const char *const *args)
 {
@@ -51,10 +53,11 @@ Test(kvpctl_events, table_is_oldest_first_whatever_the_file_order)
 	line = ef_line(out, 0);
 	cr_assert_eq(strncmp(line, "TIME ", 5), 0, "%s", line);
 	free(line);
+	/* The close is older than the open: not joined. */
 	static const char *const order[][2] = {
-	    {EF_TIME(05), "auth_fail"},
-	    {EF_TIME(15), "session_close"},
-	    {EF_TIME(25), "session_open"},
+	    {EF_TIME(05), "  event   auth_fail  "},
+	    {EF_TIME(15), "  finish  session  "},
+	    {EF_TIME(25), "  start   session  "},
 	};
 	for (size_t i = 0; i < 3; i++) {
 		line = ef_line(out, i + 1);
@@ -75,10 +78,29 @@ Test(kvpctl_events, row_shows_every_column)
 	ef_record(NULL, &ev);
 	kr_assert_output(
 	    KR_OUT("events"),
-	    "TIME                      EVENT          SERVICE  USER "
-	    "  RHOST      TTY  SESSION   DURATION  RESULT\n"
-	    "2024-01-02T03:04:05.000Z  session_close  sshd     "
-	    "alice  192.0.2.7  ssh  0123abcd     42.5s  success\n");
+	    "TIME                      AGENT    KIND    NAME     RESULT   "
+	    "DURATION  MESSAGE\n"
+	    "2024-01-02T03:04:05.000Z  PAM_KVP  finish  session  success   "
+	    "42.500s  sshd user=alice rhost=192.0.2.7 tty=ssh\n");
+}
+
+Test(kvpctl_events, session_open_and_close_are_one_row)
+{
+	kvp_event ev = ef_event(KVP_EVENT_SESSION_CLOSE, 10);
+	char *out;
+
+	ef_put(KVP_EVENT_SESSION_OPEN, 0);
+	ef_put(KVP_EVENT_AUTH, 5);
+	ev.has_duration = true;
+	ev.duration_s = 10.25;
+	ef_record(NULL, &ev);
+	out = KR_OUT("events");
+	cr_assert_eq(ef_lines(out), 3, "%s", out);
+	cr_assert_not_null(strstr(out, EF_TIME(05) "  PAM_KVP  start+finish  "
+						   "session  success   "
+						   "10.250s  sshd user=alice"),
+			   "%s", out);
+	free(out);
 }
 
 Test(kvpctl_events, durations_and_missing_fields)
@@ -98,38 +120,46 @@ Test(kvpctl_events, durations_and_missing_fields)
 			 .time = {EF_T0 + 9, 0}};
 	ef_record(NULL, &ev);
 	out = KR_OUT("events");
-	cr_assert_not_null(strstr(out, " 5.0s  "), "%s", out);
+	cr_assert_not_null(strstr(out, " 5.000s  "), "%s", out);
 	cr_assert_not_null(strstr(out, " 3m05s  "), "%s", out);
 	cr_assert_not_null(strstr(out, " 2h03m04s  "), "%s", out);
 	/* Only the time and the event name: the rest is "-". */
 	cr_assert_not_null(strstr(out,
-				  "\n" EF_TIME(14) "  auth           -  "
-						   "      -      -          -  "
-						   "  -                -  -\n"),
+				  "\n" EF_TIME(14) "  PAM_KVP  event   "
+						   "auth     -               "
+						   "-  -\n"),
 			   "%s", out);
 	free(out);
 }
 
-Test(kvpctl_events, records_of_other_writers_are_not_shown)
+Test(kvpctl_events, records_of_no_known_schema_are_left_out)
 {
 	json_t *j;
 	char *out;
 
-	kr_plant("CLOUD_INIT|provisioning|1|20240102T030405.000Z|x",
-		 "{\"v\":1,\"event\":\"auth\"}");
+	/* Left out: no schema the host's reader knows. */
 	kr_plant("PAM_KVPX|auth|sshd|20240102T030405.000Z|00000001", "{}");
 	kr_plant("pam_kvp|auth|sshd|20240102T030405.000Z|00000002", "{}");
-	kr_plant("PAM_KVP", "no bar after the prefix");
-	ef_put(KVP_EVENT_AUTH, 1);
 	kr_plant("azure-init|x", "y");
+	ef_put(KVP_EVENT_AUTH, 1);
+	/* Shown, as malformed: cloud-init's and our prefix, wrong keys. */
+	kr_plant("CLOUD_INIT|provisioning|1|20240102T030405.000Z|x",
+		 "{\"v\":1,\"event\":\"auth\"}");
+	kr_plant("PAM_KVP", "no bar after the prefix");
 
 	out = KR_OUT("events");
-	cr_assert_eq(ef_lines(out), 2, "%s", out);
-	cr_assert_null(strstr(out, "CLOUD_INIT"), "%s", out);
-	cr_assert_null(strstr(out, "unreadable"), "%s", out);
+	cr_assert_eq(ef_lines(out), 4, "%s", out);
+	cr_assert_null(strstr(out, "PAM_KVPX"), "%s", out);
+	cr_assert_null(strstr(out, "azure-init"), "%s", out);
+	cr_assert_not_null(strstr(out, "  CLOUD_INIT  -     "), "%s", out);
+	cr_assert_eq(kr_count(out, "malformed: "), 2, "%s", out);
 	free(out);
 	j = JSON_EVENTS("events", "--json");
-	cr_assert_eq(json_array_size(j), 1);
+	cr_assert_eq(json_array_size(j), 3);
+	ef_assert_json_str(json_object_get(json_array_get(j, 0), "error"),
+			   "malformed");
+	ef_assert_json_str(json_object_get(json_array_get(j, 0), "schema"),
+			   "cloud_init");
 	json_decref(j);
 }
 
@@ -150,19 +180,23 @@ Test(kvpctl_events, foreign_values_with_our_prefix_are_shown_not_dropped)
 	cr_assert_eq(ef_lines(r.out), 5, "%s", r.out);
 	/* No time in the key: sorted first, as the oldest. */
 	line = ef_line(r.out, 1);
-	cr_assert_not_null(
-	    strstr(line, "unreadable (not a JSON object): PAM_KVP|weird"), "%s",
-	    line);
+	cr_assert_not_null(strstr(line, "malformed: a pam_kvp key has 5 fields "
+					"(1 record, key PAM_KVP|weird)"),
+			   "%s", line);
 	free(line);
 	line = ef_line(r.out, 3);
-	cr_assert_eq(strncmp(line, EF_TIME(06) "  auth   sshd", 37), 0, "%s",
-		     line);
-	cr_assert_not_null(strstr(line, "unreadable (not JSON): PAM_KVP|auth|"
-					"sshd|20240102T030406.000Z|deadbeef"),
+	cr_assert_eq(strncmp(line, EF_TIME(06) "  PAM_KVP  -      auth  ", 48),
+		     0, "%s", line);
+	cr_assert_not_null(strstr(line,
+				  "malformed: not a version 1 pam_kvp "
+				  "event object (1 record, key "
+				  "PAM_KVP|auth|sshd|20240102T030406.000Z|"
+				  "deadbeef)"),
 			   "%s", line);
 	free(line);
 	line = ef_line(r.out, 4);
-	cr_assert_not_null(strstr(line, "unreadable (not a version 1 event): "
+	cr_assert_not_null(strstr(line, "malformed: not a version 1 pam_kvp "
+					"event object (1 record, key "
 					"PAM_KVP|auth|cron|"),
 			   "%s", line);
 	free(line);
@@ -186,16 +220,23 @@ Test(kvpctl_events, hostile_bytes_are_escaped_in_the_table)
 	KR_RUN(&r, "events");
 	kr_assert_status(&r, 0);
 	ef_assert_terminal_safe(r.out, r.out_len);
-	cr_assert_not_null(strstr(r.out, "  \\x1b[31mroot  "), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, " user=\\x1b[31mroot "), "%s", r.out);
 	/* The library stored U+FFFD for the invalid byte; RLO is escaped. */
 	cr_assert_not_null(strstr(r.out, "evil\xef\xbf\xbd\\xe2\\x80\\xae"),
 			   "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "\\xc2\\x9b2J"), "%s", r.out);
-	cr_assert_not_null(strstr(r.out, "  s\\x07  "), "%s", r.out);
-	cr_assert_not_null(strstr(r.out, "unreadable (not JSON): PAM_KVP|"
+	cr_assert_not_null(strstr(r.out, "  s\\x07 user="), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "malformed: not a pam_kvp event name "
+					 "(1 record, key PAM_KVP|"
 					 "\\x1b]0;pwn\\x07|x\\xfe|"),
 			   "%s", r.out);
 	kr_free(&r);
+}
+
+/* Member `name` of the entry's pam_kvp value. */
+static json_t *value_of(json_t *o, const char *name)
+{
+	return json_object_get(json_object_get(o, "value"), name);
 }
 
 Test(kvpctl_events, json_is_an_array_of_values_with_their_keys)
@@ -212,22 +253,32 @@ Test(kvpctl_events, json_is_an_array_of_values_with_their_keys)
 	out = KR_OUT("events", "--json");
 	/* "[", one object per line, "]". */
 	cr_assert_eq(ef_lines(out), 5, "%s", out);
-	cr_assert_eq(strncmp(out, "[\n{\"key\":", 9), 0, "%s", out);
+	cr_assert_eq(strncmp(out, "[\n{\"schema\":\"pam_kvp\",", 22), 0, "%s",
+		     out);
 	j = ef_parse(out);
 	cr_assert_eq(json_array_size(j), 3);
-	static const char *const names[] = {"auth", "session_open",
-					    "session_close"};
+	static const char *const names[][3] = {
+	    {"auth", "event", "auth"},
+	    {"session_open", "start", "session"},
+	    {"session_close", "finish", "session"},
+	};
 	for (size_t i = 0; i < 3; i++) {
 		json_t *o = json_array_get(j, i);
 		ef_assert_json_str(json_object_get(o, "key"),
 				   list.records[i].key);
-		ef_assert_json_str(json_object_get(o, "event"), names[i]);
-		ef_assert_json_str(json_object_get(o, "user"), "alice");
-		ef_assert_json_str(json_object_get(o, "session"), EF_SESSION);
-		cr_assert_eq(json_integer_value(json_object_get(o, "v")), 1);
-		cr_assert_eq(json_integer_value(json_object_get(o, "pid")),
-			     4242);
+		ef_assert_json_str(json_object_get(o, "agent"), "PAM_KVP");
+		ef_assert_json_str(json_object_get(o, "kind"), names[i][1]);
+		ef_assert_json_str(json_object_get(o, "name"), names[i][2]);
+		ef_assert_json_str(json_object_get(o, "result"), "success");
+		ef_assert_json_str(value_of(o, "event"), names[i][0]);
+		ef_assert_json_str(value_of(o, "user"), "alice");
+		ef_assert_json_str(value_of(o, "session"), EF_SESSION);
+		cr_assert_eq(json_integer_value(value_of(o, "v")), 1);
+		cr_assert_eq(json_integer_value(value_of(o, "pid")), 4242);
 	}
+	/* The session id joins open and close. */
+	ef_assert_json_str(json_object_get(json_array_get(j, 1), "event_id"),
+			   EF_SESSION);
 	json_decref(j);
 	free(out);
 	kvp_record_list_free(&list);
@@ -237,7 +288,7 @@ Test(kvpctl_events, json_is_an_array_of_values_with_their_keys)
 Test(kvpctl_events, json_keeps_foreign_values_with_the_reason)
 {
 	struct kr_result r;
-	json_t *j, *o;
+	json_t *j, *o, *rec;
 
 	kr_plant("PAM_KVP|auth|\xfe|20240102T030406.000Z|1", "bad\xff value");
 	KR_RUN(&r, "events", "--json");
@@ -248,9 +299,15 @@ Test(kvpctl_events, json_keeps_foreign_values_with_the_reason)
 	o = json_array_get(j, 0);
 	ef_assert_json_str(json_object_get(o, "key"),
 			   "PAM_KVP|auth|\xef\xbf\xbd|20240102T030406.000Z|1");
-	ef_assert_json_str(json_object_get(o, "error"), "not JSON");
-	ef_assert_json_str(json_object_get(o, "value"),
+	ef_assert_json_str(json_object_get(o, "error"), "malformed");
+	ef_assert_json_str(json_object_get(o, "detail"),
+			   "not a pam_kvp service token");
+	rec = json_array_get(json_object_get(o, "records"), 0);
+	ef_assert_json_str(json_object_get(rec, "key"),
+			   "PAM_KVP|auth|\xef\xbf\xbd|20240102T030406.000Z|1");
+	ef_assert_json_str(json_object_get(rec, "value"),
 			   "bad\xef\xbf\xbd value");
+	cr_assert_null(json_object_get(o, "value"));
 	json_decref(j);
 	kr_free(&r);
 }
@@ -269,9 +326,9 @@ Test(kvpctl_events, json_escapes_controls_and_parses_back_to_the_same)
 	kr_assert_status(&r, 0);
 	ef_assert_terminal_safe(r.out, r.out_len);
 	j = ef_parse(r.out);
-	ef_assert_json_str(json_object_get(json_array_get(j, 0), "user"),
+	ef_assert_json_str(value_of(json_array_get(j, 0), "user"),
 			   "\x1b[2J\xc2\x9b");
-	ef_assert_json_str(json_object_get(json_array_get(j, 0), "rhost"),
+	ef_assert_json_str(value_of(json_array_get(j, 0), "rhost"),
 			   "\xe2\x80\xae"
 			   "host");
 	json_decref(j);
@@ -309,7 +366,7 @@ Test(kvpctl_events, prefix_option_selects_the_records)
 
 	j = JSON_EVENTS("events", "--json");
 	cr_assert_eq(json_array_size(j), 1);
-	ef_assert_json_str(json_object_get(json_array_get(j, 0), "event"),
+	ef_assert_json_str(value_of(json_array_get(j, 0), "event"),
 			   "session_open");
 	json_decref(j);
 	j = JSON_EVENTS("events", "--json", "--prefix", "OTHER.1");
@@ -348,8 +405,7 @@ Test(kvpctl_events, pool_dir_and_prefix_come_from_the_config)
 	j = json_events((const char *const[]){
 	    "--config", path, "events", "--json", "--prefix", "PAM_KVP", NULL});
 	cr_assert_eq(json_array_size(j), 1);
-	ef_assert_json_str(json_object_get(json_array_get(j, 0), "event"),
-			   "auth");
+	ef_assert_json_str(value_of(json_array_get(j, 0), "event"), "auth");
 	json_decref(j);
 	free(conf);
 	free(path);
@@ -456,6 +512,12 @@ Test(kvpctl_events, usage_errors_exit_2)
 	    {"extra", NULL, NULL, "too many arguments"},
 	    {"--prefix", NULL, NULL, "'--prefix' needs an argument"},
 	    {"--json=1", NULL, NULL, "takes no argument"},
+	    {"--since", "yesterday", NULL,
+	     "--since: 'yesterday' is not a time"},
+	    {"--since", "2026-02-30", NULL, "--since: '2026-02-30'"},
+	    {"--since", "@-1", NULL, "--since: '@-1'"},
+	    {"--kind", "begin", NULL, "--kind: 'begin' is not event, start"},
+	    {"--agent", NULL, NULL, "'--agent' needs an argument"},
 	};
 	struct kr_result r;
 

@@ -1,8 +1,9 @@
 /* test_kvpctl_follow.c - kvpctl events --follow end to end: kvpctl runs
  * as a child with its output on pipes; records are written with the
  * library while it runs and must show up once each, within a bounded
- * wait; a cleared, truncated or evicting pool does not confuse it; SIGTERM
- * and SIGINT end it with exit 0; and it sleeps between polls. */
+ * wait; a cleared, truncated or evicting pool does not confuse it; a
+ * group that becomes complete is shown decoded; SIGTERM and SIGINT end it
+ * with exit 0; and it sleeps between polls. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,15 +51,15 @@ Test(kvpctl_follow, prints_each_new_record_once_until_sigterm)
 
 	put_service(NULL, "first", 0);
 	kr_start_in(&c, kr_dir, "events", "--follow", "--interval", "50");
-	expect(&c, "  first  ", 1);
+	expect(&c, "  first user=", 1);
 	put_service(NULL, "second", 1);
-	expect(&c, "  second  ", 1);
+	expect(&c, "  second user=", 1);
 	put_service(NULL, "third", 2);
-	expect(&c, "  third  ", 1);
+	expect(&c, "  third user=", 1);
 	stop(&c, SIGTERM);
 	cr_assert_eq(kr_count(c.out, "TIME "), 1, "%s", c.out);
-	cr_assert_eq(kr_count(c.out, "  first  "), 1, "%s", c.out);
-	cr_assert_eq(kr_count(c.out, "  second  "), 1, "%s", c.out);
+	cr_assert_eq(kr_count(c.out, "  first user="), 1, "%s", c.out);
+	cr_assert_eq(kr_count(c.out, "  second user="), 1, "%s", c.out);
 	cr_assert_eq(ef_lines(c.out), 4, "%s", c.out);
 	cr_assert_str_empty(c.err, "%s", c.err);
 	kr_child_free(&c);
@@ -71,24 +72,24 @@ Test(kvpctl_follow, cleared_and_truncated_pool_then_new_records)
 
 	put_service(NULL, "before", 0);
 	kr_start_in(&c, kr_dir, "events", "--follow", "--interval", "50");
-	expect(&c, "  before  ", 1);
+	expect(&c, "  before user=", 1);
 	cr_assert_eq(kvp_store_clear(store), 0);
 	usleep(200 * 1000); /* some polls of the empty pool */
 	put_service(NULL, "after", 1);
-	expect(&c, "  after  ", 1);
+	expect(&c, "  after user=", 1);
 	/* Cleared again: an event like the first one still shows. */
 	cr_assert_eq(kvp_store_clear(store), 0);
 	usleep(200 * 1000);
 	put_service(NULL, "before", 0);
-	expect(&c, "  before  ", 2);
+	expect(&c, "  before user=", 2);
 	/* The pool file removed, then a torn record: both survive. */
 	cr_assert_eq(unlink(kr_pool), 0);
 	usleep(200 * 1000);
 	tu_write_file(kr_pool, "torn", 4);
 	put_service(NULL, "last", 2);
-	expect(&c, "  last  ", 1);
+	expect(&c, "  last user=", 1);
 	stop(&c, SIGINT);
-	cr_assert_eq(kr_count(c.out, "  after  "), 1, "%s", c.out);
+	cr_assert_eq(kr_count(c.out, "  after user="), 1, "%s", c.out);
 	kr_child_free(&c);
 	kvp_store_free(store);
 }
@@ -102,17 +103,17 @@ Test(kvpctl_follow, evicted_records_are_not_printed_again)
 	s.max_records = 2;
 	put_service(&s, "svc0", 0);
 	kr_start_in(&c, kr_dir, "events", "--follow", "--interval", "50");
-	expect(&c, "  svc0  ", 1);
+	expect(&c, "  svc0 user=", 1);
 	for (int i = 1; i < 6; i++) {
 		snprintf(svc, sizeof(svc), "svc%d", i);
-		snprintf(needle, sizeof(needle), "  %s  ", svc);
+		snprintf(needle, sizeof(needle), "  %s user=", svc);
 		put_service(&s, svc, i);
 		expect(&c, needle, 1);
 	}
 	usleep(200 * 1000);
 	stop(&c, SIGTERM);
 	for (int i = 0; i < 6; i++) {
-		snprintf(needle, sizeof(needle), "  svc%d  ", i);
+		snprintf(needle, sizeof(needle), "  svc%d user=", i);
 		cr_assert_eq(kr_count(c.out, needle), 1, "%s: %s", needle,
 			     c.out);
 	}
@@ -128,12 +129,12 @@ Test(kvpctl_follow, a_second_record_with_a_seen_key_is_new)
 
 	kr_plant(key, value);
 	kr_start_in(&c, kr_dir, "events", "--follow", "--interval", "50");
-	expect(&c, "  dup  ", 1);
+	expect(&c, "  dup\n", 1);
 	kr_plant(key, value);
-	expect(&c, "  dup  ", 2);
+	expect(&c, "  dup\n", 2);
 	usleep(200 * 1000);
 	stop(&c, SIGTERM);
-	cr_assert_eq(kr_count(c.out, "  dup  "), 2, "%s", c.out);
+	cr_assert_eq(kr_count(c.out, "  dup\n"), 2, "%s", c.out);
 	kr_child_free(&c);
 }
 
@@ -155,8 +156,9 @@ Test(kvpctl_follow, json_follow_prints_one_object_per_line)
 		line = ef_line(c.out, i);
 		j = ef_parse(line);
 		cr_assert(json_is_object(j), "%s", line);
-		ef_assert_json_str(json_object_get(j, "service"),
-				   i ? "two" : "one");
+		ef_assert_json_str(
+		    json_object_get(json_object_get(j, "value"), "service"),
+		    i ? "two" : "one");
 		cr_assert_not_null(json_object_get(j, "key"));
 		json_decref(j);
 		free(line);
@@ -171,7 +173,7 @@ Test(kvpctl_follow, missing_pool_then_created_with_the_default_interval)
 	kr_start_in(&c, kr_dir, "events", "--follow");
 	expect(&c, "TIME ", 1);
 	put_service(NULL, "created", 0);
-	expect(&c, "  created  ", 1);
+	expect(&c, "  created user=", 1);
 	stop(&c, SIGTERM);
 	cr_assert_str_empty(c.err, "%s", c.err);
 	kr_child_free(&c);
@@ -209,7 +211,7 @@ Test(kvpctl_follow, sleeps_between_polls)
 
 	put_service(NULL, "idle", 0);
 	kr_start_in(&c, kr_dir, "events", "--follow", "--interval", "50");
-	expect(&c, "  idle  ", 1);
+	expect(&c, "  idle user=", 1);
 	before = cpu_seconds(c.pid);
 	nanosleep(&second, NULL);
 	after = cpu_seconds(c.pid);
@@ -218,4 +220,26 @@ Test(kvpctl_follow, sleeps_between_polls)
 		     after - before);
 	stop(&c, SIGTERM);
 	kr_child_free(&c);
+}
+
+Test(kvpctl_follow, a_group_that_becomes_complete_is_shown_decoded)
+{
+#define GROUP_KEY(i)                                                           \
+	"DIAG|agent/1|3f2504e0-4f89-41d3-9a0c-0305e82c3301|event|late|"        \
+	"8f3e9c4a-1b2c-4d5e-9f01-234567890abc|2026-08-31T12:34:56.789Z|none|"  \
+	"||" i
+	struct kr_child c;
+
+	kr_plant(GROUP_KEY("1"), "world");
+	kr_start_in(&c, kr_dir, "events", "--follow", "--interval", "50");
+	expect(&c, "incomplete_group: no chunk 0 (1 record", 1);
+	kr_plant(GROUP_KEY("0"), "hello ");
+	expect(&c, "  late  -  ", 2);
+	expect(&c, "  hello world\n", 1);
+	usleep(200 * 1000);
+	stop(&c, SIGTERM);
+	cr_assert_eq(ef_lines(c.out), 3, "%s", c.out);
+	cr_assert_str_empty(c.err, "%s", c.err);
+	kr_child_free(&c);
+#undef GROUP_KEY
 }

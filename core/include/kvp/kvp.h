@@ -17,5 +17,6 @@
 #include "kvp/store.h"
 #include "kvp/config.h"
 #include "kvp/event.h"
+#include "kvp/diag.h"
 
 #endif

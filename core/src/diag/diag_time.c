@@ -1,0 +1,299 @@
+/* diag_time.c - the times and numbers of diagnostics keys and values:
+ * RFC 3339 timestamps (written in UTC with 'Z'; read strictly for DIAG,
+ * with any offset for cloud-init and reports), pam_kvp's compact key time,
+ * decimal durations and chunk indexes. Dates are computed here (days from
+ * the civil date), not with the C library's time zone machinery. */
+#include <stdio.h>
+#include <string.h>
+
+#include "diag/diag_internal.h"
+
+#define NS_PER_S 1000000000L
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* n digits at s as a number, or -1. */
+static long digits(const char *s, size_t n)
+{
+	long v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit(s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static bool leap(long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static long month_days(long y, long m)
+{
+	static const long days[] = {31, 28, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31};
+
+	return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+/* Days since 1970-01-01 of a valid civil date (proleptic Gregorian). */
+static long long days_from_civil(long y, long m, long d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The civil fields of a date-time, checked, as seconds since the epoch. */
+struct civil {
+	long year, month, day, hour, min, sec;
+};
+
+static bool civil_seconds(const struct civil *c, long long *out)
+{
+	if (c->year < 0 || c->month < 1 || c->month > 12 || c->day < 1 ||
+	    c->day > month_days(c->year, c->month) || c->hour > 23 ||
+	    c->min > 59 || c->sec > 59 || c->hour < 0 || c->min < 0 ||
+	    c->sec < 0)
+		return false;
+	*out = days_from_civil(c->year, c->month, c->day) * 86400LL +
+	       c->hour * 3600LL + c->min * 60LL + c->sec;
+	return true;
+}
+
+/* "YYYY-MM-DD?HH:MM:SS" (19 bytes; sep is the byte between date and
+ * time) into c. */
+static bool parse_date_time(const char *s, size_t len, struct civil *c,
+			    char *sep)
+{
+	if (len < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' ||
+	    s[16] != ':')
+		return false;
+	c->year = digits(s, 4);
+	c->month = digits(s + 5, 2);
+	c->day = digits(s + 8, 2);
+	c->hour = digits(s + 11, 2);
+	c->min = digits(s + 14, 2);
+	c->sec = digits(s + 17, 2);
+	*sep = s[10];
+	return c->year >= 0 && c->month >= 0 && c->day >= 0 && c->hour >= 0 &&
+	       c->min >= 0 && c->sec >= 0;
+}
+
+/* A fraction ".ddd..." at s (1..9 digits, or none) into nanoseconds; the
+ * bytes it took (0 when there is none), or -1. */
+static long fraction(const char *s, size_t len, long *ns)
+{
+	size_t n = 0;
+
+	*ns = 0;
+	if (len == 0 || s[0] != '.')
+		return 0;
+	while (n + 1 < len && is_digit(s[n + 1]))
+		n++;
+	if (n == 0 || n > 9)
+		return -1;
+	*ns = digits(s + 1, n);
+	for (size_t i = n; i < 9; i++)
+		*ns *= 10;
+	return (long)n + 1;
+}
+
+bool diag_time_parse_diag(const char *s, size_t len, struct timespec *out)
+{
+	struct civil c;
+	long long sec;
+	long ns, f;
+	char sep;
+
+	if (!parse_date_time(s, len, &c, &sep) || sep != 'T')
+		return false;
+	f = fraction(s + 19, len - 19, &ns);
+	if (f < 0 || (f != 0 && f != 4 && f != 7 && f != 10))
+		return false;
+	if ((size_t)(19 + f + 1) != len || s[len - 1] != 'Z' ||
+	    !civil_seconds(&c, &sec))
+		return false;
+	out->tv_sec = (time_t)sec;
+	out->tv_nsec = ns;
+	return true;
+}
+
+bool diag_time_parse_rfc3339(const char *s, size_t len, struct timespec *out)
+{
+	struct civil c;
+	long long sec;
+	long ns, f, off = 0;
+	const char *z;
+	size_t rest;
+	char sep;
+
+	if (!parse_date_time(s, len, &c, &sep) ||
+	    (sep != 'T' && sep != 't' && sep != ' '))
+		return false;
+	f = fraction(s + 19, len - 19, &ns);
+	if (f < 0)
+		return false;
+	z = s + 19 + f;
+	rest = len - 19 - (size_t)f;
+	if (rest == 1 && (*z == 'Z' || *z == 'z')) {
+		off = 0;
+	} else if (rest == 6 && (*z == '+' || *z == '-') && z[3] == ':') {
+		long h = digits(z + 1, 2), m = digits(z + 4, 2);
+		if (h < 0 || m < 0 || h > 23 || m > 59)
+			return false;
+		off = (h * 3600 + m * 60) * (*z == '-' ? -1 : 1);
+	} else {
+		return false;
+	}
+	if (!civil_seconds(&c, &sec))
+		return false;
+	out->tv_sec = (time_t)(sec - off);
+	out->tv_nsec = ns;
+	return true;
+}
+
+bool diag_time_parse_compact(const char *s, size_t len, struct timespec *out)
+{
+	char text[32];
+
+	/* YYYYMMDDTHHMMSS.mmmZ: the DIAG form without separators. */
+	if (len != 20 || s[8] != 'T' || s[15] != '.' || s[19] != 'Z')
+		return false;
+	snprintf(text, sizeof(text), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.3sZ", s,
+		 s + 4, s + 6, s + 9, s + 11, s + 13, s + 16);
+	return diag_time_parse_diag(text, strlen(text), out);
+}
+
+int diag_time_digits(const struct timespec *t)
+{
+	if (t->tv_nsec == 0)
+		return 0;
+	if (t->tv_nsec % 1000000 == 0)
+		return 3;
+	return t->tv_nsec % 1000 == 0 ? 6 : 9;
+}
+
+int diag_time_format(const struct timespec *t, int ndigits,
+		     char out[DIAG_TIME_SIZE])
+{
+	long long sec = (long long)t->tv_sec, days;
+	long long z, era, doe, yoe, y, doy, mp, d, m;
+	long secs_of_day;
+	int n;
+
+	if (sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= NS_PER_S ||
+	    sec >= 253402300800LL) /* 10000-01-01 */
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"time %lld.%09ld is outside the years "
+				"1970-9999",
+				sec, (long)t->tv_nsec);
+	days = sec / 86400;
+	secs_of_day = (long)(sec % 86400);
+	/* civil_from_days */
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	n = snprintf(
+	    out, DIAG_TIME_SIZE, "%04lld-%02lld-%02lldT%02ld:%02ld:%02ld", y, m,
+	    d, secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60);
+	if (ndigits > 0) {
+		long div = 1;
+		for (int i = ndigits; i < 9; i++)
+			div *= 10;
+		n += snprintf(out + n, (size_t)(DIAG_TIME_SIZE - n), ".%0*ld",
+			      ndigits, t->tv_nsec / div);
+	}
+	snprintf(out + n, (size_t)(DIAG_TIME_SIZE - n), "Z");
+	return 0;
+}
+
+bool diag_uint_parse(const char *s, size_t len, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (!is_digit(s[i]) || v > (~0ULL - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+bool diag_duration_parse(const char *s, size_t len, kvp_diag_duration *out)
+{
+	const char *dot = memchr(s, '.', len);
+	size_t whole = dot ? (size_t)(dot - s) : len;
+	long ns = 0;
+
+	if (!diag_uint_parse(s, whole, &out->sec))
+		return false;
+	if (dot && fraction(dot, len - whole, &ns) != (long)(len - whole))
+		return false;
+	out->nsec = (unsigned int)ns;
+	return true;
+}
+
+bool diag_duration_from_seconds(double s, kvp_diag_duration *out)
+{
+	double us = s * 1e6 + 0.5;
+	unsigned long long u;
+
+	/* NaN fails both comparisons; 2^64 us is the end of the range. */
+	if (!(s >= 0 && us < 18446744073709551616.0))
+		return false;
+	u = (unsigned long long)us;
+	out->sec = u / 1000000ULL;
+	out->nsec = (unsigned int)(u % 1000000ULL) * 1000u;
+	return true;
+}
+
+size_t diag_duration_format(const kvp_diag_duration *d,
+			    char out[DIAG_DURATION_SIZE])
+{
+	int n = snprintf(out, DIAG_DURATION_SIZE, "%llu.%06u", d->sec,
+			 d->nsec / 1000u);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+int kvp_diag_duration_parse(const char *s, kvp_diag_duration *out)
+{
+	if (!s || !out || !diag_duration_parse(s, strlen(s), out))
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"'%s' is not decimal seconds (digits, then "
+				"optionally '.' and 1 to 9 digits)",
+				s ? s : "(null)");
+	return 0;
+}
+
+int kvp_diag_time_parse(const char *s, struct timespec *out)
+{
+	if (!s || !out || !diag_time_parse_rfc3339(s, strlen(s), out))
+		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
+				"'%s' is not an RFC 3339 date-time "
+				"(YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM))",
+				s ? s : "(null)");
+	return 0;
+}
