@@ -7,7 +7,7 @@
  *
  * The records are those kvp_event_list returns: keys starting with
  * "<prefix>|". Pool, directory and prefix come from the command line,
- * else from the configuration file (kvp_config_load of --config or the
+ * else from the configuration file (kvp_settings_load of --config or the
  * default path; a missing file means the defaults), since events live
  * where the module writes them.
  *
@@ -59,19 +59,21 @@ struct events {
 	bool poll_failing;
 };
 
-/* The rule of kvp/config.h's key_prefix: 1-32 of [A-Za-z0-9_.-]. */
-static bool prefix_valid(const char *p)
+/* Does --prefix follow the rule of the key_prefix setting? */
+static bool prefix_valid(kvp_settings *s, const char *prefix)
 {
-	size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-			     "wxyz0123456789_.-");
+	char *arg = NULL;
+	bool ok = asprintf(&arg, "key_prefix=%s", prefix) > 0 &&
+		  kvp_settings_set(s, arg) == 0;
 
-	return n > 0 && n <= KVP_KEY_PREFIX_MAX && p[n] == '\0';
+	free(arg);
+	return ok;
 }
 
 /* Options, then the configuration where the command line leaves a gap,
  * then the store. `s` holds the settings the prefix may point into. */
 static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
-		 kvp_settings *s)
+		 kvp_settings **s)
 {
 	const struct kvpctl_options *o = ctx->opts;
 	const char *interval = ctx->flag_arg[FLAG_INTERVAL];
@@ -82,7 +84,9 @@ static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
 	ev->follow = ctx->flags & EV_FOLLOW;
 	ev->prefix = ctx->flag_arg[FLAG_PREFIX];
 	ev->interval_ms = INTERVAL_DEFAULT_MS;
-	if (ev->prefix && !prefix_valid(ev->prefix))
+	if (kvp_settings_new(s) < 0)
+		return kvpctl_library_error(NULL);
+	if (ev->prefix && !prefix_valid(*s, ev->prefix))
 		return kvpctl_usage_error(
 		    "events: --prefix: '%s' is not 1 to %d characters of "
 		    "[A-Za-z0-9_.-]",
@@ -99,15 +103,15 @@ static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
 		    interval, INTERVAL_MIN_MS, INTERVAL_MAX_MS);
 
 	if (!o->pool_given || !o->dir_given || !ev->prefix) {
-		if (kvp_config_load(o->config, NULL, s, NULL) < 0)
+		if (kvp_settings_load(*s, o->config, NULL, NULL) < 0)
 			return kvpctl_library_error(
 			    o->config ? o->config : KVP_CONFIG_DEFAULT_PATH);
 		if (!o->pool_given)
-			pool = s->pool;
+			pool = kvp_settings_pool(*s);
 		if (!o->dir_given)
-			dir = s->pool_dir;
+			dir = kvp_settings_pool_dir(*s);
 		if (!ev->prefix)
-			ev->prefix = s->key_prefix;
+			ev->prefix = kvp_settings_key_prefix(*s);
 	}
 	if (kvp_store_new_in(&ev->store, pool, dir, o->mode) < 0)
 		return kvpctl_library_error(dir);
@@ -315,7 +319,7 @@ static int list_once(struct events *ev)
 static int run_events(const struct kvpctl_ctx *ctx)
 {
 	struct events ev = {0};
-	kvp_settings settings;
+	kvp_settings *settings = NULL;
 	int code = setup(ctx, &ev, &settings);
 
 	if (code == 0)
@@ -323,6 +327,7 @@ static int run_events(const struct kvpctl_ctx *ctx)
 	kvp_record_list_free(&ev.seen);
 	free(ev.seen_sorted);
 	kvp_store_free(ev.store);
+	kvp_settings_free(settings);
 	return code;
 }
 
