@@ -60,27 +60,19 @@ const char *kvp_event_type_name(kvp_event_type type)
 int kvp_settings_new(kvp_settings **out)
 {
 	struct cfg_src src = {.arg = "(default)"};
-	kvp_settings *s;
 	int r = 0;
 
 	if (!out)
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"kvp_settings_new: out is NULL");
-	*out = s = calloc(1, sizeof(*s));
-	if (!s)
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
 		return err_fail_nomem(NULL);
 	for (const struct cfg_setting *row = cfg_table; r == 0 && row->name;
-	     row++) {
-		if (row->type != CFG_MAP) {
-			r = cfg_set_text(row, &src, row->def, s);
-			continue;
-		}
-		for (size_t k = 0; r == 0 && row->keys[k]; k++)
-			r = cfg_choice(row, &src, row->def,
-				       CFG_AT(s, row, int) + k);
-	}
+	     row++)
+		r = cfg_set_text(row, &src, row->def, *out);
 	if (r < 0) {
-		free(s);
+		free(*out);
 		*out = NULL;
 	}
 	return r;

@@ -1,8 +1,7 @@
-/* cfg_value.c - the values of the table's settings as text: checked and
- * stored (the module arguments, kvp_settings_set, and the defaults; the
- * file's strings too, through cfg_tree.c), and printed back as a
- * pam_kvp.conf (kvp_settings_format). Messages list the valid values
- * from the table. */
+/* cfg_value.c - values of the table's settings as text: checked and
+ * stored (module arguments, defaults, and the file's values through
+ * cfg_tree.c) with messages that list the valid values from the table,
+ * and printed back as a pam_kvp.conf (kvp_settings_format). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,9 @@
 #include "config/settings.h"
 #include "util/token.h"
 
-static const char *const bool_words[] = {"yes", "no", "true", "false", NULL};
+/* The words of a boolean module argument, true ones first in each pair. */
+static const char *const bools[] = {"yes", "no", "true", "false", NULL};
+static const struct cfg_setting bool_words = {.choices = bools};
 
 int cfg_fail(const struct cfg_src *src, size_t max, size_t actual,
 	     const char *fmt, ...)
@@ -37,60 +38,42 @@ int cfg_fail(const struct cfg_src *src, size_t max, size_t actual,
 	return KVP_ERR_CONFIG;
 }
 
-const char *cfg_list(char *out, size_t size, const char *const *names,
-		     const char *quote, const char *last)
+const char *cfg_list(char *out, const char *const *names, const char *quote,
+		     const char *last)
 {
 	size_t at = 0;
 
 	out[0] = '\0';
-	for (size_t i = 0; names[i] && at < size; i++)
-		at += (size_t)snprintf(out + at, size - at, "%s%s%s%s",
-				       i == 0	      ? ""
-				       : names[i + 1] ? ", "
-						      : last,
-				       quote, names[i], quote);
+	for (size_t i = 0; names[i] && at < 256; i++)
+		at +=
+		    (size_t)snprintf(out + at, 256 - at, "%s%s%s%s",
+				     i == 0 ? "" : (names[i + 1] ? ", " : last),
+				     quote, names[i], quote);
 	return out;
 }
 
-/* Index of name[0..len) in `names`, or -1. */
-static int index_of(const char *const *names, const char *name, size_t len)
+int cfg_pick(const struct cfg_setting *row, const struct cfg_src *src,
+	     const char *name, size_t len, int *out)
 {
-	for (int i = 0; names[i]; i++)
-		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
-			return i;
-	return -1;
-}
-
-int cfg_choice(const struct cfg_setting *row, const struct cfg_src *src,
-	       const char *text, int *out)
-{
-	int i = index_of(row->choices, text, strlen(text));
 	char list[256];
+	int i = 0;
 
-	for (int n = 0; i < 0 && row->numbered && row->choices[n]; n++)
-		if (text[0] == '0' + n && !text[1])
-			i = n;
+	while (row->choices[i] && (strlen(row->choices[i]) != len ||
+				   memcmp(row->choices[i], name, len) != 0))
+		i++;
+	if (!row->choices[i] && row->numbered && len == 1 && name[0] >= '0' &&
+	    name[0] - '0' < i)
+		i = name[0] - '0';
+	if (!row->choices[i])
+		i = -1;
+	cfg_list(list, row->choices, "", " or ");
+	if (i < 0 && row->type == CFG_EVENTS)
+		return cfg_fail(src, 0, 0, "unknown event '%.*s' (expected %s)",
+				(int)len, name, list);
 	if (i < 0)
-		return cfg_fail(
-		    src, 0, 0, "must be %s, got '%s'",
-		    cfg_list(list, sizeof(list), row->choices, "", " or "),
-		    text);
+		return cfg_fail(src, 0, 0, "must be %s, got '%.*s'", list,
+				(int)len, name);
 	*out = i;
-	return 0;
-}
-
-int cfg_add_event(const struct cfg_setting *row, const struct cfg_src *src,
-		  const char *name, size_t len, unsigned int *mask)
-{
-	int i = index_of(row->choices, name, len);
-	char list[256];
-
-	if (i < 0)
-		return cfg_fail(
-		    src, 0, 0, "unknown event '%.*s' (expected %s)", (int)len,
-		    name,
-		    cfg_list(list, sizeof(list), row->choices, "", " or "));
-	*mask |= 1u << i;
 	return 0;
 }
 
@@ -99,19 +82,16 @@ int cfg_set_int(const struct cfg_setting *row, const struct cfg_src *src,
 {
 	char num[32];
 
-	if (!text) {
-		snprintf(num, sizeof(num), "%lld", value);
-		text = num;
-	}
+	snprintf(num, sizeof(num), "%lld", value);
 	if (value < row->min || value > row->max)
 		return cfg_fail(src, 0, 0,
 				"must be between %lld and %lld, got %s",
-				row->min, row->max, text);
+				row->min, row->max, text ? text : num);
 	*CFG_AT(s, row, unsigned int) = (unsigned int)value;
 	return 0;
 }
 
-/* A path or the key prefix, into its char array. */
+/* A path or the key prefix into its char array. */
 static int set_string(const struct cfg_setting *row, const struct cfg_src *src,
 		      const char *v, char *out)
 {
@@ -139,20 +119,20 @@ static int set_string(const struct cfg_setting *row, const struct cfg_src *src,
 	return 0;
 }
 
-/* "a,b,c": the whole set; "" is none. */
+/* "a,b,c": the whole set of events; "" is none. */
 static int set_events(const struct cfg_setting *row, const struct cfg_src *src,
 		      const char *text, unsigned int *out)
 {
 	unsigned int mask = 0;
-	int r = 0;
+	int r = 0, i;
+	size_t n;
 
-	for (const char *p = text; *text && r == 0; p++) {
-		size_t n = strcspn(p, ",");
-
-		r = n ? cfg_add_event(row, src, p, n, &mask)
+	for (const char *p = text; *text && r == 0; p += n + 1) {
+		n = strcspn(p, ",");
+		r = n ? cfg_pick(row, src, p, n, &i)
 		      : cfg_fail(src, 0, 0, "empty event name in the list");
-		p += n;
-		if (!*p)
+		mask |= r == 0 ? 1u << i : 0;
+		if (!p[n])
 			break;
 	}
 	if (r == 0)
@@ -164,37 +144,34 @@ int cfg_set_text(const struct cfg_setting *row, const struct cfg_src *src,
 		 const char *text, kvp_settings *s)
 {
 	const char *digits = text + (*text == '-' || *text == '+');
-	char list[64], *end;
+	char *end;
 	long long v;
-	int i;
+	int i, r = 0;
 
 	switch (row->type) {
-	case CFG_CHOICE: return cfg_choice(row, src, text, CFG_AT(s, row, int));
-	case CFG_PATH:
-	case CFG_PREFIX:
-		return set_string(row, src, text, CFG_AT(s, row, char));
+	case CFG_CHOICE:
+		return cfg_pick(row, src, text, strlen(text),
+				CFG_AT(s, row, int));
 	case CFG_INT:
-		/* Decimal only; beyond long long it is clamped, and so out of
-		 * any range. */
-		v = strtoll(text, &end, 10);
+		v = strtoll(text, &end, 10); /* clamped: out of any range */
 		if (*digits < '0' || *digits > '9' || *end)
 			return cfg_fail(src, 0, 0,
 					"must be an integer, got '%s'", text);
 		return cfg_set_int(row, src, v, text, s);
 	case CFG_BOOL:
-		i = index_of(bool_words, text, strlen(text));
-		if (i < 0)
-			return cfg_fail(src, 0, 0, "must be %s, got '%s'",
-					cfg_list(list, sizeof(list), bool_words,
-						 "", " or "),
-					text);
-		*CFG_AT(s, row, bool) = i % 2 == 0;
-		return 0;
+		r = cfg_pick(&bool_words, src, text, strlen(text), &i);
+		if (r == 0)
+			*CFG_AT(s, row, bool) = i % 2 == 0;
+		return r;
+	case CFG_MAP: /* the default: every key */
+		for (int k = 0; r == 0 && row->keys[k]; k++)
+			r = cfg_pick(row, src, text, strlen(text),
+				     CFG_AT(s, row, int) + k);
+		return r;
 	case CFG_EVENTS:
 		return set_events(row, src, text, CFG_AT(s, row, unsigned int));
-	case CFG_MAP: break;
+	default: return set_string(row, src, text, CFG_AT(s, row, char));
 	}
-	return cfg_fail(src, 0, 0, "not a module argument");
 }
 
 int kvp_settings_set(kvp_settings *s, const char *arg)
@@ -202,13 +179,12 @@ int kvp_settings_set(kvp_settings *s, const char *arg)
 	struct cfg_src src = {.arg = arg};
 	const struct cfg_setting *row = NULL;
 	const char *eq = arg ? strchr(arg, '=') : NULL, *names[32];
-	char list[512];
+	char list[256];
 	size_t n = 0;
 
 	if (!s || !arg)
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
-				"kvp_settings_set: %s is NULL",
-				s ? "arg" : "settings");
+				"kvp_settings_set: NULL argument");
 	if (strcmp(arg, "debug") == 0) {
 		s->debug = true;
 		return 0;
@@ -224,7 +200,7 @@ int kvp_settings_set(kvp_settings *s, const char *arg)
 	return cfg_fail(&src, 0, 0,
 			"unknown argument (expected debug or NAME=VALUE with "
 			"NAME one of %s)",
-			cfg_list(list, sizeof(list), names, "", ", "));
+			cfg_list(list, names, "", ", "));
 }
 
 /* A libconfig string literal: quote and backslash escaped, control
@@ -254,8 +230,6 @@ static void put_value(FILE *f, const struct cfg_setting *row,
 	case CFG_CHOICE:
 		put_string(f, row->choices[*CFG_AT(s, row, const int)]);
 		break;
-	case CFG_PATH:
-	case CFG_PREFIX: put_string(f, CFG_AT(s, row, const char)); break;
 	case CFG_INT:
 		fprintf(f, "%u", *CFG_AT(s, row, const unsigned int));
 		break;
@@ -264,12 +238,11 @@ static void put_value(FILE *f, const struct cfg_setting *row,
 		break;
 	case CFG_EVENTS:
 		fputc('[', f);
-		for (int i = 0; row->choices[i]; i++) {
-			if (!(*CFG_AT(s, row, const unsigned int) >> i & 1))
-				continue;
-			fprintf(f, "%s\"%s\"", sep, row->choices[i]);
-			sep = ", ";
-		}
+		for (int i = 0; row->choices[i]; i++)
+			if (*CFG_AT(s, row, const unsigned int) >> i & 1) {
+				fprintf(f, "%s\"%s\"", sep, row->choices[i]);
+				sep = ", ";
+			}
 		fputc(']', f);
 		break;
 	case CFG_MAP:
@@ -279,6 +252,7 @@ static void put_value(FILE *f, const struct cfg_setting *row,
 				row->choices[CFG_AT(s, row, const int)[k]]);
 		fputc('}', f);
 		break;
+	default: put_string(f, CFG_AT(s, row, const char));
 	}
 }
 
