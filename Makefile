@@ -152,6 +152,9 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(call quiet,CC,$<)
 	$(Q)$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
+# The man page pam_kvp.conf(5) is checked against the settings table.
+$(BUILD)/tests/unit/test_config_man.o: TEST_CFLAGS += -DKVP_SRCDIR='"$(CURDIR)"'
+
 $(UNIT_TEST): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_LINKS)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
