@@ -118,7 +118,7 @@ Test(config_format, every_pool_and_policy_round_trips)
 					     "host"};
 	static const char *const policies[] = {"plain", "hash", "omit"};
 	TC_AUTO kvp_settings *s = NULL;
-	char text[256], arg[16];
+	char text[256], arg[32];
 
 	for (int p = 0; p < KVP_POOL_COUNT; p++) {
 		int n = snprintf(text, sizeof(text), "fields = {");
