@@ -166,6 +166,9 @@ $(BUILD)/tests/%.o: tests/%.c
 # see its internal headers; every other suite tests the shipped .so.
 $(UNIT_SRC:%.c=$(BUILD)/%.o): TEST_CFLAGS += -Icore/src
 
+# The man page pam_kvp.conf(5) is checked against the settings table.
+$(BUILD)/tests/unit/test_config_man.o: TEST_CFLAGS += -DKVP_SRCDIR='"$(CURDIR)"'
+
 $(UNIT_TEST): $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_COMMON_OBJ) $(LIB_INTERNAL)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_INTERNAL) \

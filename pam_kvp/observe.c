@@ -61,20 +61,55 @@ static kvp_event_type event_type(enum stack stack, bool auth_fail)
 	return KVP_EVENT_AUTH;
 }
 
+/* Record `ev` under `s`; what the PAM call returns. */
+static int record(pam_handle_t *pamh, enum stack stack, const kvp_settings *s,
+		  kvp_event *ev, int done_rc)
+{
+	const char *name = kvp_event_type_name(ev->type);
+
+	if (!kvp_settings_event_enabled(s, ev->type)) {
+		if (kvp_settings_debug(s))
+			pam_syslog(pamh, LOG_DEBUG, "%s events are not enabled",
+				   name);
+		return done_rc;
+	}
+	ev->user = item(pamh, PAM_USER);
+	ev->ruser = item(pamh, PAM_RUSER);
+	ev->rhost = item(pamh, PAM_RHOST);
+	ev->tty = item(pamh, PAM_TTY);
+	/* The uid names the account as surely as the name: it is recorded
+	 * only when the user field is (plain), never beside a digest. */
+	if (kvp_settings_user_plain(s))
+		ev->uid = account_uid(ev->user);
+	ev->result = ev->type == KVP_EVENT_AUTH_FAIL ? "auth_err" : "success";
+
+	if (kvp_event_record(s, ev) < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s", name,
+			   kvp_error_last()->message);
+		return kvp_settings_on_error_fail(s) ? fail_code(stack)
+						     : done_rc;
+	}
+	if (kvp_settings_debug(s))
+		pam_syslog(pamh, LOG_DEBUG, "%s event recorded in %s/%s", name,
+			   kvp_settings_pool_dir(s),
+			   kvp_pool_file_name(kvp_settings_pool(s)));
+	return done_rc;
+}
+
 int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 {
 	struct options o;
-	kvp_settings s;
+	kvp_settings *s = NULL;
 	kvp_event ev = KVP_EVENT_INIT;
 	char err[ERR_SIZE], scratch[ERR_SIZE], session[KVP_UUID_SIZE];
-	int done_rc = PAM_IGNORE;
+	int rc = PAM_IGNORE;
 	int bad_args = options_parse(&o, argc, argv, err, sizeof(err));
 
 	ev.pid = getpid();
 	ev.type = event_type(stack, o.auth_fail);
 	/* After event=auth_fail the failure stands, as with pam_faillock. */
 	if (ev.type == KVP_EVENT_AUTH_FAIL)
-		done_rc = PAM_AUTH_ERR;
+		rc = PAM_AUTH_ERR;
 
 	/* The id exists from the open on, even if only the close is
 	 * recorded, so both ends of a session always carry the same one. */
@@ -93,36 +128,11 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 	    bad_args < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s",
 			   kvp_event_type_name(ev.type), err);
-		return s.on_error == KVP_ON_ERROR_FAIL ? fail_code(stack)
-						       : done_rc;
+		if (s && kvp_settings_on_error_fail(s))
+			rc = fail_code(stack);
+	} else {
+		rc = record(pamh, stack, s, &ev, rc);
 	}
-	if (!(s.events & (1u << ev.type))) {
-		if (s.debug)
-			pam_syslog(pamh, LOG_DEBUG, "%s events are not enabled",
-				   kvp_event_type_name(ev.type));
-		return done_rc;
-	}
-
-	ev.user = item(pamh, PAM_USER);
-	ev.ruser = item(pamh, PAM_RUSER);
-	ev.rhost = item(pamh, PAM_RHOST);
-	ev.tty = item(pamh, PAM_TTY);
-	/* The uid names the account as surely as the name: it is recorded
-	 * only when the user field is (plain), never beside a digest. */
-	if (s.fields[KVP_FIELD_USER] == KVP_FIELD_PLAIN)
-		ev.uid = account_uid(ev.user);
-	ev.result = ev.type == KVP_EVENT_AUTH_FAIL ? "auth_err" : "success";
-
-	if (kvp_event_record(&s, &ev) < 0) {
-		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s",
-			   kvp_event_type_name(ev.type),
-			   kvp_error_last()->message);
-		return s.on_error == KVP_ON_ERROR_FAIL ? fail_code(stack)
-						       : done_rc;
-	}
-	if (s.debug)
-		pam_syslog(pamh, LOG_DEBUG, "%s event recorded in %s/%s",
-			   kvp_event_type_name(ev.type), s.pool_dir,
-			   kvp_pool_file_name(s.pool));
-	return done_rc;
+	kvp_settings_free(s);
+	return rc;
 }

@@ -1,6 +1,6 @@
 /* options.c - module arguments: config= and event= are the module's own;
  * every other argument is a setting that overrides the config file
- * (kvp_settings_apply_arg, shared with kvpctl through libkvpcore). */
+ * (kvp_settings_set, shared with kvpctl through libkvpcore). */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,43 +38,45 @@ int options_parse(struct options *o, int argc, const char **argv, char *err,
 					 OPTIONS_MAX_ARGS);
 			r = -1;
 		} else {
-			if (strcmp(arg, "debug") == 0)
-				o->debug = true;
 			o->argv[o->argc++] = arg;
 		}
 	}
 	return r;
 }
 
-/* Apply every argument; the first error is returned, later ones still
- * apply (so a typo does not hide on_error=fail). */
-static int apply_args(const struct options *o, kvp_settings *out, char *err,
+/* Apply every argument; the first error goes to err (if not NULL), later
+ * ones still apply (so a typo does not hide on_error=fail). */
+static int apply_args(const struct options *o, kvp_settings *s, char *err,
 		      size_t err_size)
 {
 	int first = 0;
 
 	for (int i = 0; i < o->argc; i++) {
-		int r = kvp_settings_apply_arg(out, o->argv[i]);
+		int r = kvp_settings_set(s, o->argv[i]);
 		if (r < 0 && first == 0) {
 			first = r;
-			snprintf(err, err_size, "%s",
-				 kvp_error_last()->message);
+			if (err)
+				snprintf(err, err_size, "%s",
+					 kvp_error_last()->message);
 		}
 	}
 	return first;
 }
 
 int options_settings(const struct options *o, const char *service,
-		     kvp_settings *out, char *err, size_t err_size)
+		     kvp_settings **out, char *err, size_t err_size)
 {
-	int r = kvp_config_load(o->config_path, service, out, NULL);
+	int r = kvp_settings_new(out);
 
-	if (r < 0) {
+	if (r == 0)
+		r = kvp_settings_load(*out, o->config_path, service, NULL);
+	if (r < 0)
 		snprintf(err, err_size, "%s", kvp_error_last()->message);
-		kvp_settings_defaults(out);
-		char ignored[8];
-		apply_args(o, out, ignored, sizeof(ignored));
-		return r;
+	/* A file with an error left the defaults: the arguments still apply. */
+	if (*out) {
+		int a = apply_args(o, *out, r < 0 ? NULL : err, err_size);
+		if (r == 0)
+			r = a;
 	}
-	return apply_args(o, out, err, err_size);
+	return r;
 }

@@ -13,7 +13,6 @@
 struct options {
 	const char *config_path; /* config=PATH, else the default */
 	bool auth_fail;		 /* event=auth_fail (auth stack only) */
-	bool debug;		 /* debug */
 	int argc;		 /* the remaining arguments: settings, */
 	const char *argv[OPTIONS_MAX_ARGS]; /* applied over the file's */
 };
@@ -25,12 +24,13 @@ struct options {
 int options_parse(struct options *o, int argc, const char **argv, char *err,
 		  size_t err_size);
 
-/* Settings for this call: defaults, the file, the service's group, then
- * the arguments. 0, or a negative KVP_ERR_* code with the message in err;
- * `out` then still holds defaults + the arguments that apply, so
- * on_error=fail given as an argument is honoured even when the file is
- * broken. */
+/* Settings for this call into *out (kvp_settings_free() them): defaults,
+ * the file, the service's group, then the arguments. 0, or a negative
+ * KVP_ERR_* code with the message in err; *out then still holds the
+ * defaults and the arguments that apply (so on_error=fail given as an
+ * argument is honoured even when the file is broken), or is NULL when
+ * out of memory. */
 int options_settings(const struct options *o, const char *service,
-		     kvp_settings *out, char *err, size_t err_size);
+		     kvp_settings **out, char *err, size_t err_size);
 
 #endif

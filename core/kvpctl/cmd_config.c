@@ -5,7 +5,7 @@
  *
  * The file is PATH, else --config, else /etc/security/pam_kvp.conf. A
  * valid file prints nothing and exits 0; --print shows the effective
- * settings (kvp_settings_format: text kvp_config_load reads back to the
+ * settings (kvp_settings_format: text kvp_settings_load reads back to the
  * same settings), --service NAME those a login of service NAME gets
  * (the file's services.NAME group applied; implies --print). A file with
  * an error prints the library's one line, "FILE:LINE: setting: problem",
@@ -33,8 +33,9 @@ static int run_check_config(const struct kvpctl_ctx *ctx)
 {
 	const char *path = ctx->argc > 0 ? ctx->argv[0] : ctx->opts->config;
 	const char *service = ctx->flag_arg[FLAG_SERVICE];
-	kvp_settings s;
-	char *text;
+	kvp_settings *s = NULL;
+	char *text = NULL;
+	int code = KVPCTL_EXIT_OK;
 
 	if (ctx->argc > 0 && ctx->opts->config)
 		return kvpctl_usage_error("check-config: give the file as PATH "
@@ -44,23 +45,25 @@ static int run_check_config(const struct kvpctl_ctx *ctx)
 		    "check-config: --service: the service name is empty");
 	if (!path)
 		path = KVP_CONFIG_DEFAULT_PATH;
-	if (kvp_config_check(path) < 0)
+	if (kvp_settings_check_file(path) < 0)
 		return kvpctl_library_error(path);
 	if (!ctx->flag_given[FLAG_PRINT] && !ctx->flag_given[FLAG_SERVICE])
 		return KVPCTL_EXIT_OK;
 
 	/* The file was just found valid; load it again for the settings (it
 	 * may have changed in between: report that like any error). */
-	if (kvp_config_load(path, service, &s, NULL) < 0)
-		return kvpctl_library_error(path);
-	text = kvp_settings_format(&s);
-	if (!text)
-		return kvpctl_fail(KVPCTL_EXIT_LIBRARY,
+	if (kvp_settings_new(&s) < 0 ||
+	    kvp_settings_load(s, path, service, NULL) < 0)
+		code = kvpctl_library_error(path);
+	else if (!(text = kvp_settings_format(s)))
+		code = kvpctl_fail(KVPCTL_EXIT_LIBRARY,
 				   "%s: out of memory formatting the settings",
 				   path);
-	out_config_text(stdout, text);
+	else
+		out_config_text(stdout, text);
 	free(text);
-	return KVPCTL_EXIT_OK;
+	kvp_settings_free(s);
+	return code;
 }
 
 const struct kvpctl_command kvpctl_cmd_check_config = {

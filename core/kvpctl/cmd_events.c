@@ -8,7 +8,7 @@
  *          [--prefix PREFIX] [--interval MS]
  *
  * Pool, directory and pam_kvp's legacy key prefix come from the command
- * line, else from the configuration file (kvp_config_load of --config or
+ * line, else from the configuration file (kvp_settings_load of --config or
  * the default path; a missing file means the defaults), since pam_kvp's
  * events live where the module writes them.
  *
@@ -73,13 +73,15 @@ struct events {
 	bool poll_failing;
 };
 
-/* The rule of kvp/config.h's key_prefix: 1-32 of [A-Za-z0-9_.-]. */
-static bool prefix_valid(const char *p)
+/* Does --prefix follow the rule of the key_prefix setting? */
+static bool prefix_valid(kvp_settings *s, const char *prefix)
 {
-	size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-			     "wxyz0123456789_.-");
+	char *arg = NULL;
+	bool ok = asprintf(&arg, "key_prefix=%s", prefix) > 0 &&
+		  kvp_settings_set(s, arg) == 0;
 
-	return n > 0 && n <= KVP_KEY_PREFIX_MAX && p[n] == '\0';
+	free(arg);
+	return ok;
 }
 
 /* --since: RFC 3339, a date-time without a zone (UTC), a date (its
@@ -113,7 +115,8 @@ static int parse_kind(const char *s, int *out)
 }
 
 /* The command's flags: the one place that reads them. */
-static int parse_flags(const struct kvpctl_ctx *ctx, struct events *ev)
+static int parse_flags(const struct kvpctl_ctx *ctx, struct events *ev,
+		       kvp_settings *s)
 {
 	const char *interval = ctx->flag_arg[FLAG_INTERVAL];
 	const char *since = ctx->flag_arg[FLAG_SINCE];
@@ -126,7 +129,7 @@ static int parse_flags(const struct kvpctl_ctx *ctx, struct events *ev)
 	ev->filter.name = ctx->flag_arg[FLAG_NAME];
 	ev->filter.kind = -1;
 	ev->interval_ms = INTERVAL_DEFAULT_MS;
-	if (ev->prefix && !prefix_valid(ev->prefix))
+	if (ev->prefix && !prefix_valid(s, ev->prefix))
 		return kvpctl_usage_error(
 		    "events: --prefix: '%s' is not 1 to %d characters of "
 		    "[A-Za-z0-9_.-]",
@@ -157,25 +160,28 @@ static int parse_flags(const struct kvpctl_ctx *ctx, struct events *ev)
 /* Flags, then the configuration where the command line leaves a gap,
  * then the store. `s` holds the settings the prefix may point into. */
 static int setup(const struct kvpctl_ctx *ctx, struct events *ev,
-		 kvp_settings *s)
+		 kvp_settings **s)
 {
 	const struct kvpctl_options *o = ctx->opts;
 	const char *dir = o->dir;
 	kvp_pool pool = o->pool;
-	int code = parse_flags(ctx, ev);
+	int code;
 
+	if (kvp_settings_new(s) < 0)
+		return kvpctl_library_error(NULL);
+	code = parse_flags(ctx, ev, *s);
 	if (code != 0)
 		return code;
 	if (!o->pool_given || !o->dir_given || !ev->prefix) {
-		if (kvp_config_load(o->config, NULL, s, NULL) < 0)
+		if (kvp_settings_load(*s, o->config, NULL, NULL) < 0)
 			return kvpctl_library_error(
 			    o->config ? o->config : KVP_CONFIG_DEFAULT_PATH);
 		if (!o->pool_given)
-			pool = s->pool;
+			pool = kvp_settings_pool(*s);
 		if (!o->dir_given)
-			dir = s->pool_dir;
+			dir = kvp_settings_pool_dir(*s);
 		if (!ev->prefix)
-			ev->prefix = s->key_prefix;
+			ev->prefix = kvp_settings_key_prefix(*s);
 	}
 	if (kvp_store_new(&ev->store, pool, dir, o->mode) < 0)
 		return kvpctl_library_error(dir);
@@ -402,13 +408,14 @@ static int follow(struct events *ev)
 static int run_events(const struct kvpctl_ctx *ctx)
 {
 	struct events ev = {0};
-	kvp_settings settings;
+	kvp_settings *settings = NULL;
 	int code = setup(ctx, &ev, &settings);
 
 	if (code == 0)
 		code = ev.follow ? follow(&ev) : show(&ev, true);
 	free_strings(ev.seen, ev.seen_count);
 	kvp_store_free(ev.store);
+	kvp_settings_free(settings);
 	return code;
 }
 

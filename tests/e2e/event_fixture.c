@@ -8,15 +8,23 @@
 #include "kvpctl_run.h"
 #include "test_util.h"
 
-kvp_settings ef_settings(void)
+kvp_settings *ef_settings(void)
 {
-	kvp_settings s;
+	kvp_settings *s = NULL;
+	char *dir = kr_fmt("pool_dir=%s", kr_dir);
 
-	kvp_settings_defaults(&s);
-	snprintf(s.pool_dir, sizeof(s.pool_dir), "%s", kr_dir);
-	s.clear_if_stale = false;
-	s.lock_timeout_ms = 2000;
+	cr_assert_eq(kvp_settings_new(&s), 0);
+	ef_set(s, dir);
+	ef_set(s, "clear_if_stale=no");
+	ef_set(s, "lock_timeout_ms=2000");
+	free(dir);
 	return s;
+}
+
+void ef_set(kvp_settings *s, const char *arg)
+{
+	cr_assert_eq(kvp_settings_set(s, arg), 0, "%s: %s", arg,
+		     kvp_error_last()->message);
 }
 
 kvp_event ef_event(kvp_event_type type, long long sec)
@@ -40,10 +48,11 @@ kvp_event ef_event(kvp_event_type type, long long sec)
 
 void ef_record(const kvp_settings *s, const kvp_event *ev)
 {
-	kvp_settings def = ef_settings();
+	kvp_settings *def = ef_settings();
 
-	cr_assert_eq(kvp_event_record(s ? s : &def, ev), 0,
+	cr_assert_eq(kvp_event_record(s ? s : def, ev), 0,
 		     "kvp_event_record: %s", kvp_error_last()->message);
+	kvp_settings_free(def);
 }
 
 void ef_put(kvp_event_type type, long long sec)

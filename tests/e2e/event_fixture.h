@@ -14,8 +14,11 @@
 #define EF_SESSION   "0123abcd-1111-4222-8333-444455556666"
 #define EF_TIME(sec) "2024-01-02T03:04:" #sec ".000Z" /* sec: 05..59 */
 
-/* Settings writing to kr_dir's guest pool, never clearing it as stale. */
-kvp_settings ef_settings(void);
+/* Settings writing to kr_dir's guest pool, never clearing it as stale;
+ * kvp_settings_free() them. */
+kvp_settings *ef_settings(void);
+/* Apply a module argument ("key_prefix=CFG"), asserting success. */
+void ef_set(kvp_settings *s, const char *arg);
 
 /* An sshd event by alice from 192.0.2.7 on "ssh", at EF_T0 + sec. */
 kvp_event ef_event(kvp_event_type type, long long sec);

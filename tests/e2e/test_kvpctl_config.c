@@ -131,11 +131,12 @@ Test(kvpctl_config, print_output_loads_back_to_the_same_settings)
 Test(kvpctl_config, empty_file_prints_the_library_defaults)
 {
 	char *path = conf("empty.conf", "# nothing set\n");
-	kvp_settings s;
+	kvp_settings *s = NULL;
 	char *expected;
 
-	kvp_settings_defaults(&s);
-	expected = kvp_settings_format(&s);
+	cr_assert_eq(kvp_settings_new(&s), 0);
+	expected = kvp_settings_format(s);
+	kvp_settings_free(s);
 	cr_assert_not_null(expected);
 	kr_assert_output(OUT("check-config", "--print", path), expected);
 	free(expected);

@@ -356,12 +356,13 @@ Test(kvpctl_events, empty_and_missing_pools_show_no_events)
 
 Test(kvpctl_events, prefix_option_selects_the_records)
 {
-	kvp_settings other = ef_settings();
+	kvp_settings *other = ef_settings();
 	kvp_event ev = ef_event(KVP_EVENT_AUTH, 1);
 	json_t *j;
 
-	snprintf(other.key_prefix, sizeof(other.key_prefix), "OTHER.1");
-	ef_record(&other, &ev);
+	ef_set(other, "key_prefix=OTHER.1");
+	ef_record(other, &ev);
+	kvp_settings_free(other);
 	ef_put(KVP_EVENT_SESSION_OPEN, 0);
 
 	j = JSON_EVENTS("events", "--json");
@@ -383,15 +384,16 @@ Test(kvpctl_events, prefix_option_selects_the_records)
 
 Test(kvpctl_events, pool_dir_and_prefix_come_from_the_config)
 {
-	kvp_settings s = ef_settings();
+	kvp_settings *s = ef_settings();
 	kvp_event ev = ef_event(KVP_EVENT_SESSION_OPEN, 0);
 	char *conf =
 	    kr_fmt("pool_dir = \"%s\";\nkey_prefix = \"CFG\";\n", kr_dir);
 	char *path = write_config(conf);
 	json_t *j;
 
-	snprintf(s.key_prefix, sizeof(s.key_prefix), "CFG");
-	ef_record(&s, &ev);
+	ef_set(s, "key_prefix=CFG");
+	ef_record(s, &ev);
+	kvp_settings_free(s);
 	ef_put(KVP_EVENT_AUTH, 1); /* PAM_KVP: not this config's */
 	j = json_events(
 	    (const char *const[]){"--config", path, "events", "--json", NULL});
@@ -413,14 +415,15 @@ Test(kvpctl_events, pool_dir_and_prefix_come_from_the_config)
 
 Test(kvpctl_events, pool_from_the_config_and_command_line_overrides)
 {
-	kvp_settings s = ef_settings();
+	kvp_settings *s = ef_settings();
 	kvp_event ev = ef_event(KVP_EVENT_AUTH, 0);
 	char *conf = kr_fmt("pool = \"auto\";\npool_dir = \"%s\";\n", kr_dir);
 	char *path = write_config(conf), *elsewhere = tu_mkdtemp();
 	char *out;
 
-	s.pool = KVP_POOL_AUTO;
-	ef_record(&s, &ev);
+	ef_set(s, "pool=auto");
+	ef_record(s, &ev);
+	kvp_settings_free(s);
 	cr_assert_eq(tu_file_size(kr_pool), -1); /* not the guest pool */
 	out =
 	    kr_output((const char *const[]){"--config", path, "events", NULL});

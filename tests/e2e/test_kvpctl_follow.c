@@ -96,18 +96,18 @@ Test(kvpctl_follow, cleared_and_truncated_pool_then_new_records)
 
 Test(kvpctl_follow, evicted_records_are_not_printed_again)
 {
-	kvp_settings s = ef_settings();
+	kvp_settings *s = ef_settings();
 	struct kr_child c;
 	char svc[16], needle[24];
 
-	s.max_records = 2;
-	put_service(&s, "svc0", 0);
+	ef_set(s, "max_records=2");
+	put_service(s, "svc0", 0);
 	kr_start_in(&c, kr_dir, "events", "--follow", "--interval", "50");
 	expect(&c, "  svc0 user=", 1);
 	for (int i = 1; i < 6; i++) {
 		snprintf(svc, sizeof(svc), "svc%d", i);
 		snprintf(needle, sizeof(needle), "  %s user=", svc);
-		put_service(&s, svc, i);
+		put_service(s, svc, i);
 		expect(&c, needle, 1);
 	}
 	usleep(200 * 1000);
@@ -119,6 +119,7 @@ Test(kvpctl_follow, evicted_records_are_not_printed_again)
 	}
 	cr_assert_eq(ef_lines(c.out), 7, "%s", c.out);
 	kr_child_free(&c);
+	kvp_settings_free(s);
 }
 
 Test(kvpctl_follow, a_second_record_with_a_seen_key_is_new)

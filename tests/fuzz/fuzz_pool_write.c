@@ -2,6 +2,7 @@
  * and kvp_event_record on a copy of the input, each of which must leave
  * whole records and every record it does not own byte for byte (the
  * promises are listed in fuzz_pool_harness.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,9 +182,15 @@ static void check_deletes(const kvp_store *out, const uint8_t *base, size_t n,
 	free(after);
 }
 
+static void set(kvp_settings *s, const char *arg)
+{
+	FUZZ_CHECK(kvp_settings_set(s, arg) == 0, "%s: %s", arg,
+		   kvp_error_last()->message);
+}
+
 static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
 {
-	kvp_settings s;
+	kvp_settings *s = NULL;
 	kvp_event ev = {.version = KVP_EVENT_VERSION,
 			.type = KVP_EVENT_AUTH,
 			.time = {1704067200, 0},
@@ -196,17 +203,22 @@ static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
 			.boot_id = "b"};
 	unsigned char *before, *after;
 	size_t bn, an, mine = 0, mine_new = 0;
+	unsigned int max = 1 + (size ? data[0] % 4u : 0);
+	char arg[4200];
 	int r;
 
-	kvp_settings_defaults(&s);
-	strcpy(s.pool_dir, kvp_store_path(out));
-	*strrchr(s.pool_dir, '/') = '\0';
-	s.max_records = 1 + (size ? data[0] % 4u : 0);
-	s.write = size > 1 && data[1] & 1 ? KVP_WRITE_INSERT : KVP_WRITE_APPEND;
-	s.clear_if_stale = false;
-	s.lock_timeout_ms = 0;
+	FUZZ_CHECK(kvp_settings_new(&s) == 0, "settings: %s",
+		   kvp_error_last()->message);
+	snprintf(arg, sizeof(arg), "pool_dir=%s", kvp_store_path(out));
+	*strrchr(arg, '/') = '\0';
+	set(s, arg);
+	snprintf(arg, sizeof(arg), "max_records=%u", max);
+	set(s, arg);
+	set(s, size > 1 && data[1] & 1 ? "write=insert" : "write=append");
+	set(s, "clear_if_stale=no");
+	set(s, "lock_timeout_ms=0");
 	before = read_whole(out, &bn);
-	r = kvp_event_record(&s, &ev);
+	r = kvp_event_record(s, &ev);
 	FUZZ_CHECK(r == 0, "event: %s", kvp_error_last()->message);
 	after = read_whole(out, &an);
 	for (size_t i = 0; i < an; i++) {
@@ -215,12 +227,12 @@ static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
 		mine_new += strncmp((const char *)rec, EVENT_KEY_START,
 				    strlen(EVENT_KEY_START)) == 0;
 	}
-	FUZZ_CHECK(mine <= s.max_records, "%zu of our records, max %u", mine,
-		   s.max_records);
+	FUZZ_CHECK(mine <= max, "%zu of our records, max %u", mine, max);
 	FUZZ_CHECK(mine_new >= 1, "the new event record is missing");
 	same_others(before, bn, after, an, fuzz_ours, NULL, "event");
 	free(before);
 	free(after);
+	kvp_settings_free(s);
 }
 
 void fuzz_pool_writes(const uint8_t *data, size_t size,

@@ -37,7 +37,7 @@ FUZZ_CC ?= clang
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-	$(WARN) -Icore/include $(CORE_CFLAGS) $(FUZZ_SAN) \
+	$(WARN) -Icore/include -Icore/src $(CORE_CFLAGS) $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OUT)/obj/%.o)
 FUZZ_POOL_OBJ := $(patsubst %,$(FUZZ_OUT)/obj/tests/fuzz/%.o,\

@@ -13,7 +13,7 @@
  *
  * on the guest pool in DIR (Safe mode). "event" is kvp_event_record of a
  * session_open with fixed fields (time, pid, host...: the record is the
- * same in every run), written with KVP_WRITE_INSERT. Exits 0 when the
+ * same in every run), written with write = "insert". Exits 0 when the
  * call succeeded, 1 when it failed (the error on stderr), 2 on a usage
  * error.
  */
@@ -27,18 +27,31 @@
 #define EVENT_TIME 1700000500LL
 #define BAD_ARGS   INT_MIN
 
+/* Apply the module argument "name=value" to s. */
+static int set(kvp_settings *s, const char *name, const char *value)
+{
+	char arg[8192];
+
+	snprintf(arg, sizeof(arg), "%s=%s", name, value);
+	return kvp_settings_set(s, arg);
+}
+
 static int event(const char *dir, const char *prefix, const char *max)
 {
-	kvp_settings s;
+	kvp_settings *s = NULL;
 	kvp_event ev = KVP_EVENT_INIT;
+	int r;
 
-	kvp_settings_defaults(&s);
-	snprintf(s.pool_dir, sizeof(s.pool_dir), "%s", dir);
-	snprintf(s.key_prefix, sizeof(s.key_prefix), "%s", prefix);
-	s.max_records = (unsigned int)strtoul(max, NULL, 10);
-	s.clear_if_stale = false;
-	s.lock_timeout_ms = 5000;
-	s.write = KVP_WRITE_INSERT;
+	if ((r = kvp_settings_new(&s)) < 0 ||
+	    (r = set(s, "pool_dir", dir)) < 0 ||
+	    (r = set(s, "key_prefix", prefix)) < 0 ||
+	    (r = set(s, "max_records", max)) < 0 ||
+	    (r = set(s, "clear_if_stale", "no")) < 0 ||
+	    (r = set(s, "lock_timeout_ms", "5000")) < 0 ||
+	    (r = set(s, "write", "insert")) < 0) {
+		kvp_settings_free(s);
+		return r;
+	}
 	ev.type = KVP_EVENT_SESSION_OPEN;
 	ev.time.tv_sec = (time_t)EVENT_TIME;
 	ev.service = "sshd";
@@ -49,7 +62,9 @@ static int event(const char *dir, const char *prefix, const char *max)
 	ev.result = "success";
 	ev.host = "fault-host";
 	ev.boot_id = "fault-boot";
-	return kvp_event_record(&s, &ev);
+	r = kvp_event_record(s, &ev);
+	kvp_settings_free(s);
+	return r;
 }
 
 /* argv[0..n) as KEY VALUE pairs. */

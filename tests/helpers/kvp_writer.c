@@ -191,19 +191,38 @@ static void op_delete_batch(struct writer *w)
 	free(ptrs);
 }
 
+/* Apply the module argument printf(fmt, ...) to s, or fail the run. */
+static void __attribute__((format(printf, 2, 3)))
+set(kvp_settings *s, const char *fmt, ...)
+{
+	char arg[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(arg, sizeof(arg), fmt, ap);
+	va_end(ap);
+	if (kvp_settings_set(s, arg) < 0) {
+		fprintf(stderr, "kvp_writer: %s\n", kvp_error_last()->message);
+		exit(1);
+	}
+}
+
 static void op_event(struct writer *w)
 {
-	kvp_settings s;
+	kvp_settings *s = NULL;
 	kvp_event ev = KVP_EVENT_INIT;
 	char service[32];
 
-	kvp_settings_defaults(&s);
-	snprintf(s.pool_dir, sizeof(s.pool_dir), "%s", w->dir);
-	snprintf(s.key_prefix, sizeof(s.key_prefix), "CRASH");
-	s.max_records = w->max_records;
-	s.clear_if_stale = false;
-	s.lock_timeout_ms = 10000;
-	s.write = w->seq % 2 ? KVP_WRITE_INSERT : KVP_WRITE_APPEND;
+	if (kvp_settings_new(&s) < 0) {
+		fprintf(stderr, "kvp_writer: %s\n", kvp_error_last()->message);
+		exit(1);
+	}
+	set(s, "pool_dir=%s", w->dir);
+	set(s, "key_prefix=CRASH");
+	set(s, "max_records=%u", w->max_records);
+	set(s, "clear_if_stale=no");
+	set(s, "lock_timeout_ms=10000");
+	set(s, "write=%s", w->seq % 2 ? "insert" : "append");
 	snprintf(service, sizeof(service), "s%ld", w->seq);
 	ev.type = KVP_EVENT_SESSION_OPEN;
 	/* Key times follow seq, so "oldest" means lowest seq. */
@@ -218,7 +237,8 @@ static void op_event(struct writer *w)
 	ev.host = "crash-host";
 	ev.boot_id = "crash-boot";
 	log_line(w, "B %ld ev CRASH\n", w->seq);
-	done(w, kvp_event_record(&s, &ev));
+	done(w, kvp_event_record(s, &ev));
+	kvp_settings_free(s);
 }
 
 static void w_key(struct writer *w, char *key, size_t size)

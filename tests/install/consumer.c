@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 {
 	kvp_store *store = NULL;
 	kvp_record_list list = {0};
-	kvp_settings defaults;
+	kvp_settings *defaults = NULL;
 	Dl_info info;
 	char *value = NULL;
 	size_t len = 0;
@@ -53,9 +53,10 @@ int main(int argc, char **argv)
 	check(kvp_store_append(store, "", "x") == KVP_ERR_EMPTY_KEY &&
 		  kvp_error_last()->code == KVP_ERR_EMPTY_KEY,
 	      "an empty key is rejected with its error detail");
-	kvp_settings_defaults(&defaults);
-	check(strcmp(defaults.pool_dir, KVP_DEFAULT_DIR) == 0,
+	check(kvp_settings_new(&defaults) == 0 &&
+		  strcmp(kvp_settings_pool_dir(defaults), KVP_DEFAULT_DIR) == 0,
 	      "settings defaults");
+	kvp_settings_free(defaults);
 	check(kvp_store_max_value_size(store) == KVP_SAFE_MAX_VALUE_SIZE,
 	      "safe mode limits");
 

@@ -1,4 +1,4 @@
-/* test_config_args.c - kvp_settings_apply_arg: module arguments for every
+/* test_config_args.c - kvp_settings_set: module arguments for every
  * setting, their override of the file, and every bad argument's message. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -7,38 +7,22 @@
 #include "test_config_util.h"
 #include "test_util.h"
 
-#define EV(e) (1u << KVP_EVENT_##e)
-
-static kvp_settings defaults(void)
-{
-	kvp_settings s;
-
-	kvp_settings_defaults(&s);
-	return s;
-}
-
-static void apply_ok(kvp_settings *s, const char *arg)
-{
-	cr_assert_eq(kvp_settings_apply_arg(s, arg), 0, "%s: %s", arg,
-		     kvp_error_last()->message);
-}
-
 /* The argument is refused with exactly "module argument 'ARG': msg", and
  * the settings are left as they were. */
 static void assert_bad_arg(const char *arg, const char *msg)
 {
-	kvp_settings s = defaults(), before = s;
+	TC_AUTO kvp_settings *s = tc_new();
+	TC_AUTO kvp_settings *before = tc_new();
 	const kvp_error *e = kvp_error_last();
 	char want[1024];
 
-	cr_assert_eq(kvp_settings_apply_arg(&s, arg), KVP_ERR_CONFIG, "%s",
-		     arg);
+	cr_assert_eq(kvp_settings_set(s, arg), KVP_ERR_CONFIG, "%s", arg);
 	snprintf(want, sizeof(want), "module argument '%s': %s", arg, msg);
 	cr_assert_str_eq(e->message, want);
 	cr_assert_eq(e->code, KVP_ERR_CONFIG);
 	cr_assert_str_eq(e->path, "");
 	cr_assert_eq(e->line, 0);
-	tc_assert_settings_eq(&s, &before);
+	tc_assert_settings_eq(s, before);
 }
 
 #define UNKNOWN_ARG                                                            \
@@ -48,118 +32,131 @@ static void assert_bad_arg(const char *arg, const char *msg)
 
 Test(config_args, pool_and_mode)
 {
-	kvp_settings s = defaults();
+	TC_AUTO kvp_settings *s = tc_new();
 
-	apply_ok(&s, "pool=auto_internal");
-	cr_assert_eq(s.pool, KVP_POOL_AUTO_INTERNAL);
-	apply_ok(&s, "pool=0");
-	cr_assert_eq(s.pool, KVP_POOL_EXTERNAL);
-	apply_ok(&s, "mode=unsafe");
-	cr_assert_eq(s.mode, KVP_MODE_UNSAFE);
-	apply_ok(&s, "mode=safe");
-	cr_assert_eq(s.mode, KVP_MODE_SAFE);
+	tc_set(s, "pool=auto_internal");
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_AUTO_INTERNAL);
+	tc_set(s, "pool=0");
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_EXTERNAL);
+	tc_set(s, "mode=unsafe");
+	tc_is_str(s, "mode", "unsafe");
+	tc_set(s, "mode=safe");
+	tc_is_str(s, "mode", "safe");
 }
 
 Test(config_args, string_settings)
 {
-	kvp_settings s = defaults();
+	TC_AUTO kvp_settings *s = tc_new();
 
-	apply_ok(&s, "pool_dir=/tmp/kvp dir");
-	cr_assert_str_eq(s.pool_dir, "/tmp/kvp dir");
-	apply_ok(&s, "key_prefix=LOGIN.v2");
-	cr_assert_str_eq(s.key_prefix, "LOGIN.v2");
-	apply_ok(&s, "write=insert");
-	cr_assert_eq(s.write, KVP_WRITE_INSERT);
-	apply_ok(&s, "on_error=fail");
-	cr_assert_eq(s.on_error, KVP_ON_ERROR_FAIL);
-	apply_ok(&s, "hash_key_file=/etc/k=v");
-	cr_assert_str_eq(s.hash_key_file, "/etc/k=v");
+	tc_set(s, "pool_dir=/tmp/kvp dir");
+	cr_assert_str_eq(kvp_settings_pool_dir(s), "/tmp/kvp dir");
+	tc_set(s, "key_prefix=LOGIN.v2");
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "LOGIN.v2");
+	tc_set(s, "write=insert");
+	tc_is_str(s, "write", "insert");
+	tc_set(s, "on_error=fail");
+	cr_assert(kvp_settings_on_error_fail(s));
+	tc_set(s, "hash_key_file=/etc/k=v");
+	tc_is_str(s, "hash_key_file", "/etc/k=v");
 }
 
 Test(config_args, events_list)
 {
-	kvp_settings s = defaults();
+	TC_AUTO kvp_settings *s = tc_new();
 
-	apply_ok(&s, "events=auth,session_open,session_close");
-	cr_assert_eq(s.events, EV(AUTH) | EV(SESSION_OPEN) | EV(SESSION_CLOSE));
-	apply_ok(&s, "events=password");
-	cr_assert_eq(s.events, EV(PASSWORD));
-	apply_ok(&s, "events=account,account");
-	cr_assert_eq(s.events, EV(ACCOUNT));
-	apply_ok(&s, "events=");
-	cr_assert_eq(s.events, 0);
-	apply_ok(&s, "events=auth,auth_fail,account,session_open,"
-		     "session_close,password");
-	cr_assert_eq(s.events, (1u << KVP_EVENT_COUNT) - 1);
+	tc_set(s, "events=auth,session_open,session_close");
+	tc_is(s, "events", "[\"auth\", \"session_open\", \"session_close\"]");
+	tc_set(s, "events=password");
+	tc_is(s, "events", "[\"password\"]");
+	tc_set(s, "events=account,account");
+	tc_is(s, "events", "[\"account\"]");
+	tc_set(s, "events=");
+	tc_is(s, "events", "[]");
+	tc_set(s, "events=auth,auth_fail,account,session_open,"
+		  "session_close,password");
+	for (int i = 0; i < KVP_EVENT_COUNT; i++)
+		cr_assert(kvp_settings_event_enabled(s, (kvp_event_type)i));
+	cr_assert_not(kvp_settings_event_enabled(s, KVP_EVENT_COUNT));
 }
 
 Test(config_args, integers)
 {
-	kvp_settings s = defaults();
+	TC_AUTO kvp_settings *s = tc_new();
 
-	apply_ok(&s, "max_records=1");
-	cr_assert_eq(s.max_records, 1);
-	apply_ok(&s, "max_records=1024");
-	cr_assert_eq(s.max_records, 1024);
-	apply_ok(&s, "max_records=+8");
-	cr_assert_eq(s.max_records, 8);
-	apply_ok(&s, "lock_timeout_ms=0");
-	cr_assert_eq(s.lock_timeout_ms, 0);
-	apply_ok(&s, "lock_timeout_ms=60000");
-	cr_assert_eq(s.lock_timeout_ms, 60000);
+	tc_set(s, "max_records=1");
+	tc_is(s, "max_records", "1");
+	tc_set(s, "max_records=1024");
+	tc_is(s, "max_records", "1024");
+	tc_set(s, "max_records=+8");
+	tc_is(s, "max_records", "8");
+	tc_set(s, "lock_timeout_ms=0");
+	tc_is(s, "lock_timeout_ms", "0");
+	tc_set(s, "lock_timeout_ms=60000");
+	tc_is(s, "lock_timeout_ms", "60000");
 }
 
 Test(config_args, clear_if_stale_words)
 {
-	kvp_settings s = defaults();
+	TC_AUTO kvp_settings *s = tc_new();
 
-	apply_ok(&s, "clear_if_stale=no");
-	cr_assert_not(s.clear_if_stale);
-	apply_ok(&s, "clear_if_stale=yes");
-	cr_assert(s.clear_if_stale);
-	apply_ok(&s, "clear_if_stale=false");
-	cr_assert_not(s.clear_if_stale);
-	apply_ok(&s, "clear_if_stale=true");
-	cr_assert(s.clear_if_stale);
+	tc_set(s, "clear_if_stale=no");
+	tc_is(s, "clear_if_stale", "false");
+	tc_set(s, "clear_if_stale=yes");
+	tc_is(s, "clear_if_stale", "true");
+	tc_set(s, "clear_if_stale=false");
+	tc_is(s, "clear_if_stale", "false");
+	tc_set(s, "clear_if_stale=true");
+	tc_is(s, "clear_if_stale", "true");
 }
 
 Test(config_args, debug_sets_only_debug)
 {
-	kvp_settings s = defaults(), want = defaults();
+	TC_AUTO kvp_settings *s = tc_new();
+	TC_AUTO kvp_settings *defaults = tc_new();
+	char *a, *b;
 
-	apply_ok(&s, "debug");
-	want.debug = true;
-	tc_assert_settings_eq(&s, &want);
+	cr_assert_not(kvp_settings_debug(s));
+	tc_set(s, "debug");
+	cr_assert(kvp_settings_debug(s));
+	a = kvp_settings_format(s);
+	b = kvp_settings_format(defaults);
+	cr_assert(a && b);
+	cr_assert_eq(strlen(a),
+		     strlen(b) + strlen("# debug (module argument)\n"));
+	cr_assert_eq(strncmp(a, b, strlen(b)), 0);
+	cr_assert_str_eq(a + strlen(b), "# debug (module argument)\n");
+	free(a);
+	free(b);
 }
 
 Test(config_args, last_argument_wins)
 {
-	kvp_settings s = defaults();
+	TC_AUTO kvp_settings *s = tc_new();
 
-	apply_ok(&s, "max_records=10");
-	apply_ok(&s, "max_records=20");
-	cr_assert_eq(s.max_records, 20);
+	tc_set(s, "max_records=10");
+	tc_set(s, "max_records=20");
+	tc_is(s, "max_records", "20");
 }
 
 Test(config_args, arguments_override_the_file_and_its_service)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("pool = \"external\";\nmax_records = 10;\n"
 		   "events = [\"auth\"];\nclear_if_stale = true;\n"
 		   "services = { su = { mode = \"unsafe\"; }; };\n",
 		   "su", &s);
-	cr_assert_eq(s.mode, KVP_MODE_UNSAFE);
-	apply_ok(&s, "pool=guest");
-	apply_ok(&s, "max_records=30");
-	apply_ok(&s, "events=session_open");
-	apply_ok(&s, "clear_if_stale=no");
-	apply_ok(&s, "mode=safe");
-	cr_assert_eq(s.pool, KVP_POOL_GUEST);
-	cr_assert_eq(s.max_records, 30);
-	cr_assert_eq(s.events, EV(SESSION_OPEN));
-	cr_assert_not(s.clear_if_stale);
-	cr_assert_eq(s.mode, KVP_MODE_SAFE);
+	tc_is_str(s, "mode", "unsafe");
+	tc_set(s, "pool=guest");
+	tc_set(s, "max_records=30");
+	tc_set(s, "events=session_open");
+	tc_set(s, "clear_if_stale=no");
+	tc_set(s, "mode=safe");
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_GUEST);
+	tc_is(s, "max_records", "30");
+	tc_is(s, "events", "[\"session_open\"]");
+	tc_is(s, "clear_if_stale", "false");
+	tc_is_str(s, "mode", "safe");
 }
 
 Test(config_args, unknown_arguments)
@@ -256,9 +253,8 @@ Test(config_args, bad_event_lists)
 
 Test(config_args, null_arguments)
 {
-	kvp_settings s = defaults();
+	TC_AUTO kvp_settings *s = tc_new();
 
-	cr_assert_eq(kvp_settings_apply_arg(NULL, "debug"),
-		     KVP_ERR_INVALID_ARG);
-	cr_assert_eq(kvp_settings_apply_arg(&s, NULL), KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_settings_set(NULL, "debug"), KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_settings_set(s, NULL), KVP_ERR_INVALID_ARG);
 }

@@ -77,7 +77,7 @@ Test(config_errors, pool_dir)
 
 Test(config_errors, pool_dir_too_long)
 {
-	char *dir = tu_repeat('d', KVP_CONFIG_PATH_MAX);
+	char *dir = tu_repeat('d', 4096);
 	char *text = NULL;
 
 	dir[0] = '/';
@@ -91,7 +91,7 @@ Test(config_errors, pool_dir_too_long)
 
 Test(config_errors, hash_key_file)
 {
-	char *file = tu_repeat('k', KVP_CONFIG_PATH_MAX + 10);
+	char *file = tu_repeat('k', 4096 + 10);
 	char *text = NULL;
 
 	ERR("hash_key_file = \"pam_kvp.key\";", 1,

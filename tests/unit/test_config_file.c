@@ -1,5 +1,5 @@
 /* test_config_file.c - the config file as a file: unreadable, not a
- * regular file, too large, missing for kvp_config_check; syntax errors
+ * regular file, too large, missing for kvp_settings_check_file; syntax errors
  * with their lines; and what libconfig 1.5 alone would accept silently or
  * leak on (@include, NUL bytes, unterminated comments, a string where no
  * value can be). Wrapped integers are in test_config_errors.c. */
@@ -14,15 +14,16 @@
 #include "test_config_util.h"
 #include "test_util.h"
 
-#define EV(e) (1u << KVP_EVENT_##e)
-
 static int load_as_nobody(void *arg)
 {
 	const char *path = arg;
 	const kvp_error *e = kvp_error_last();
-	kvp_settings s;
+	kvp_settings *s = NULL;
 	bool found = true;
-	int r = kvp_config_load(path, NULL, &s, &found);
+	int r = kvp_settings_new(&s);
+
+	r = r ? r : kvp_settings_load(s, path, NULL, &found);
+	kvp_settings_free(s);
 
 	if (r != KVP_ERR_IO)
 		return 1;
@@ -33,7 +34,7 @@ static int load_as_nobody(void *arg)
 	if (!strstr(e->message, path) ||
 	    !strstr(e->message, "Permission denied"))
 		return 4;
-	return kvp_config_check(path) == KVP_ERR_IO ? 0 : 5;
+	return kvp_settings_check_file(path) == KVP_ERR_IO ? 0 : 5;
 }
 
 Test(config_file, unreadable_file_is_an_io_error)
@@ -52,23 +53,24 @@ Test(config_file, unreadable_file_is_an_io_error)
  * or another user could change is refused, as sshd's StrictModes does. */
 static void assert_insecure(const struct tc_conf *c, const char *what)
 {
-	kvp_settings s, defaults;
+	TC_AUTO kvp_settings *s = tc_new();
+	TC_AUTO kvp_settings *defaults = tc_new();
 	bool found = false;
 
-	kvp_settings_defaults(&defaults);
-	cr_assert_eq(kvp_config_load(c->path, NULL, &s, &found), KVP_ERR_CONFIG,
-		     "%s: %s", what, kvp_error_last()->message);
+	cr_assert_eq(kvp_settings_load(s, c->path, NULL, &found),
+		     KVP_ERR_CONFIG, "%s: %s", what, kvp_error_last()->message);
 	cr_assert_str_eq(kvp_error_last()->path, c->path);
 	cr_assert(strstr(kvp_error_last()->message, "insecure file"), "%s: %s",
 		  what, kvp_error_last()->message);
-	tc_assert_settings_eq(&s, &defaults);
-	cr_assert_eq(kvp_config_check(c->path), KVP_ERR_CONFIG, "%s", what);
+	tc_assert_settings_eq(s, defaults);
+	cr_assert_eq(kvp_settings_check_file(c->path), KVP_ERR_CONFIG, "%s",
+		     what);
 }
 
 Test(config_file, writable_by_others_is_refused)
 {
 	struct tc_conf c;
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = tc_new();
 
 	tc_conf_write(&c, "pool_dir = \"/etc\";\n");
 	cr_assert_eq(chmod(c.path, 0646), 0);
@@ -78,9 +80,9 @@ Test(config_file, writable_by_others_is_refused)
 	cr_assert_eq(chmod(c.path, 0620), 0);
 	assert_insecure(&c, "mode 0620");
 	cr_assert_eq(chmod(c.path, 0644), 0); /* readable by all is fine */
-	cr_assert_eq(kvp_config_load(c.path, NULL, &s, NULL), 0, "%s",
+	cr_assert_eq(kvp_settings_load(s, c.path, NULL, NULL), 0, "%s",
 		     kvp_error_last()->message);
-	cr_assert_str_eq(s.pool_dir, "/etc");
+	cr_assert_str_eq(kvp_settings_pool_dir(s), "/etc");
 	tc_conf_remove(&c);
 }
 
@@ -102,14 +104,14 @@ Test(config_file, owned_by_another_user_is_refused)
 Test(config_file, directory_is_an_io_error)
 {
 	char *dir = tu_mkdtemp();
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = tc_new();
 	bool found = true;
 
-	cr_assert_eq(kvp_config_load(dir, NULL, &s, &found), KVP_ERR_IO);
+	cr_assert_eq(kvp_settings_load(s, dir, NULL, &found), KVP_ERR_IO);
 	cr_assert_not(found);
 	cr_assert_eq(kvp_error_last()->sys_errno, EISDIR);
 	cr_assert_str_eq(kvp_error_last()->path, dir);
-	cr_assert_eq(kvp_config_check(dir), KVP_ERR_IO);
+	cr_assert_eq(kvp_settings_check_file(dir), KVP_ERR_IO);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -118,10 +120,10 @@ Test(config_file, fifo_is_refused_without_blocking, .timeout = 10)
 {
 	char *dir = tu_mkdtemp();
 	char *path = tu_path(dir, "fifo.conf");
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = tc_new();
 
 	cr_assert_eq(mkfifo(path, 0600), 0);
-	cr_assert_eq(kvp_config_load(path, NULL, &s, NULL), KVP_ERR_IO);
+	cr_assert_eq(kvp_settings_load(s, path, NULL, NULL), KVP_ERR_IO);
 	cr_assert_str_eq(kvp_error_last()->path, path);
 	cr_assert(strstr(kvp_error_last()->message, "not a regular file"));
 	tu_rmtree(dir);
@@ -136,7 +138,7 @@ Test(config_file, path_through_a_file_is_an_io_error)
 
 	tc_conf_write(&c, "");
 	path = tu_path(c.path, "x");
-	cr_assert_eq(kvp_config_check(path), KVP_ERR_IO);
+	cr_assert_eq(kvp_settings_check_file(path), KVP_ERR_IO);
 	cr_assert_eq(kvp_error_last()->sys_errno, ENOTDIR);
 	free(path);
 	tc_conf_remove(&c);
@@ -147,11 +149,11 @@ Test(config_file, oversized_file_is_refused)
 	struct tc_conf c;
 	size_t big = 1024 * 1024 + 1;
 	char *text = tu_repeat('#', big);
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = tc_new();
 
 	tc_conf_write(&c, "");
 	tu_write_file(c.path, text, big);
-	cr_assert_eq(kvp_config_load(c.path, NULL, &s, NULL), KVP_ERR_CONFIG);
+	cr_assert_eq(kvp_settings_load(s, c.path, NULL, NULL), KVP_ERR_CONFIG);
 	cr_assert_eq(kvp_error_last()->max, 1024 * 1024);
 	cr_assert_eq(kvp_error_last()->actual, big);
 	cr_assert_str_eq(kvp_error_last()->path, c.path);
@@ -165,12 +167,12 @@ Test(config_file, check_reports_missing_valid_and_invalid)
 	char *missing;
 
 	tc_conf_write(&c, "max_records = 10;\n");
-	cr_assert_eq(kvp_config_check(c.path), 0);
+	cr_assert_eq(kvp_settings_check_file(c.path), 0);
 	tu_write_file(c.path, "max_records = 0;\n", 17);
-	cr_assert_eq(kvp_config_check(c.path), KVP_ERR_CONFIG);
+	cr_assert_eq(kvp_settings_check_file(c.path), KVP_ERR_CONFIG);
 	cr_assert_eq(kvp_error_last()->line, 1);
 	missing = tu_path(c.dir, "missing.conf");
-	cr_assert_eq(kvp_config_check(missing), KVP_ERR_IO);
+	cr_assert_eq(kvp_settings_check_file(missing), KVP_ERR_IO);
 	cr_assert_eq(kvp_error_last()->sys_errno, ENOENT);
 	cr_assert_str_eq(kvp_error_last()->path, missing);
 	free(missing);
@@ -197,25 +199,25 @@ Test(config_file, include_is_refused)
 
 Test(config_file, include_words_in_strings_and_comments_are_text)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("# @include \"/etc/shadow\"\n"
 		   "// @include \"/etc/shadow\"\n"
 		   "/*\n@include \"/etc/shadow\"\n*/\n"
 		   "pool_dir = \"/x\n@include \\\"y\\\"\";\n",
 		   NULL, &s);
-	cr_assert_str_eq(s.pool_dir, "/x\n@include \"y\"");
+	cr_assert_str_eq(kvp_settings_pool_dir(s), "/x\n@include \"y\"");
 }
 
 Test(config_file, nul_byte_is_refused)
 {
 	struct tc_conf c;
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = tc_new();
 	static const char text[] = "pool = \"guest\";\n\nmode = \"sa\0fe\";\n";
 
 	tc_conf_write(&c, "");
 	tu_write_file(c.path, text, sizeof(text) - 1);
-	cr_assert_eq(kvp_config_load(c.path, NULL, &s, NULL), KVP_ERR_CONFIG);
+	cr_assert_eq(kvp_settings_load(s, c.path, NULL, NULL), KVP_ERR_CONFIG);
 	cr_assert_eq(kvp_error_last()->line, 3);
 	cr_assert(
 	    strstr(kvp_error_last()->message, ":3: NUL byte in the file"));
@@ -258,17 +260,17 @@ Test(config_file, string_where_no_value_can_be_is_a_syntax_error)
 
 Test(config_file, strings_in_every_value_position)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("events = ( \"auth\" /* c */ ,\n # c\n \"acc\" \"ount\",\n"
 		   "  \"password\" );\n"
 		   "fields = { user = \"hash\", tty: \"omit\" };\n"
 		   "pool = \"au\"\n  \"to\";\n",
 		   NULL, &s);
-	cr_assert_eq(s.events, EV(AUTH) | EV(ACCOUNT) | EV(PASSWORD));
-	cr_assert_eq(s.fields[KVP_FIELD_USER], KVP_FIELD_HASH);
-	cr_assert_eq(s.fields[KVP_FIELD_TTY], KVP_FIELD_OMIT);
-	cr_assert_eq(s.pool, KVP_POOL_AUTO);
+	tc_is(s, "events", "[\"auth\", \"account\", \"password\"]");
+	tc_is_str(s, "user", "hash");
+	tc_is_str(s, "tty", "omit");
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_AUTO);
 }
 
 Test(config_file, libconfig_errors_name_the_line)

@@ -1,6 +1,7 @@
-/* test_config_load.c - kvp_config_load: the defaults, a missing file,
- * every setting's valid values and the libconfig syntax they may be
- * written in, and the shipped conf/pam_kvp.conf. */
+/* test_config_load.c - kvp_settings_new and kvp_settings_load: the
+ * defaults, a missing file, every setting's valid values and the
+ * libconfig syntax they may be written in, and the shipped
+ * conf/pam_kvp.conf. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,44 +12,63 @@
 #include "test_config_util.h"
 #include "test_util.h"
 
-#define EV(e) (1u << KVP_EVENT_##e)
-
 Test(config_load, defaults_are_the_documented_ones)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = tc_new();
 
-	memset(&s, 0x77, sizeof(s));
-	kvp_settings_defaults(&s);
-	cr_assert_eq(s.pool, KVP_POOL_GUEST);
-	cr_assert_eq(s.mode, KVP_MODE_SAFE);
-	cr_assert_str_eq(s.pool_dir, "/var/lib/hyperv");
-	cr_assert_str_eq(s.key_prefix, "PAM_KVP");
-	cr_assert_eq(s.write, KVP_WRITE_APPEND);
-	cr_assert_eq(s.events,
-		     EV(AUTH_FAIL) | EV(SESSION_OPEN) | EV(SESSION_CLOSE));
-	for (int i = 0; i < KVP_FIELD_COUNT; i++)
-		cr_assert_eq(s.fields[i], KVP_FIELD_PLAIN);
-	cr_assert_eq(s.max_records, 512);
-	cr_assert_eq(s.lock_timeout_ms, 200);
-	cr_assert(s.clear_if_stale);
-	cr_assert_eq(s.on_error, KVP_ON_ERROR_IGNORE);
-	cr_assert_str_eq(s.hash_key_file, "/etc/security/pam_kvp.key");
-	cr_assert_not(s.debug);
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_GUEST);
+	tc_is_str(s, "mode", "safe");
+	cr_assert_str_eq(kvp_settings_pool_dir(s), "/var/lib/hyperv");
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "PAM_KVP");
+	tc_is_str(s, "write", "append");
+	tc_is(s, "events",
+	      "[\"auth_fail\", \"session_open\", \"session_close\"]");
+	for (int i = 0; i < KVP_EVENT_COUNT; i++)
+		cr_assert_eq(kvp_settings_event_enabled(s, (kvp_event_type)i),
+			     i == KVP_EVENT_AUTH_FAIL ||
+				 i == KVP_EVENT_SESSION_OPEN ||
+				 i == KVP_EVENT_SESSION_CLOSE);
+	tc_is_str(s, "user", "plain");
+	tc_is_str(s, "ruser", "plain");
+	tc_is_str(s, "rhost", "plain");
+	tc_is_str(s, "tty", "plain");
+	tc_is_str(s, "host", "plain");
+	cr_assert(kvp_settings_user_plain(s));
+	tc_is(s, "max_records", "512");
+	tc_is(s, "lock_timeout_ms", "200");
+	tc_is(s, "clear_if_stale", "true");
+	tc_is_str(s, "on_error", "ignore");
+	cr_assert_not(kvp_settings_on_error_fail(s));
+	tc_is_str(s, "hash_key_file", "/etc/security/pam_kvp.key");
+	cr_assert_not(kvp_settings_debug(s));
 }
 
 Test(config_load, missing_file_gives_defaults_and_not_found)
 {
 	char *dir = tu_mkdtemp();
 	char *path = tu_path(dir, "absent.conf");
-	kvp_settings s, defaults;
+	TC_AUTO kvp_settings *s = tc_new();
+	TC_AUTO kvp_settings *defaults = tc_new();
 	bool found = true;
 
-	memset(&s, 0x5a, sizeof(s));
-	cr_assert_eq(kvp_config_load(path, "sshd", &s, &found), 0);
+	cr_assert_eq(kvp_settings_load(s, path, "sshd", &found), 0);
 	cr_assert_not(found);
-	kvp_settings_defaults(&defaults);
-	tc_assert_settings_eq(&s, &defaults);
-	cr_assert_eq(kvp_config_load(path, NULL, &s, NULL), 0);
+	tc_assert_settings_eq(s, defaults);
+	cr_assert_eq(kvp_settings_load(s, path, NULL, NULL), 0);
+	tu_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+Test(config_load, missing_file_leaves_the_settings_as_they_were)
+{
+	char *dir = tu_mkdtemp();
+	char *path = tu_path(dir, "absent.conf");
+	TC_AUTO kvp_settings *s = tc_new();
+
+	tc_set(s, "max_records=7");
+	cr_assert_eq(kvp_settings_load(s, path, NULL, NULL), 0);
+	tc_is(s, "max_records", "7");
 	tu_rmtree(dir);
 	free(path);
 	free(dir);
@@ -56,43 +76,45 @@ Test(config_load, missing_file_gives_defaults_and_not_found)
 
 Test(config_load, empty_file_is_found_and_gives_defaults)
 {
-	kvp_settings s, defaults;
+	TC_AUTO kvp_settings *s = NULL;
+	TC_AUTO kvp_settings *defaults = tc_new();
 
 	tc_load_ok("", NULL, &s);
-	kvp_settings_defaults(&defaults);
-	tc_assert_settings_eq(&s, &defaults);
+	tc_assert_settings_eq(s, defaults);
 	tc_load_ok("# only a comment\n\n// and another\n/* and a block */\n",
 		   "sshd", &s);
-	tc_assert_settings_eq(&s, &defaults);
+	tc_assert_settings_eq(s, defaults);
 }
 
 Test(config_load, null_path_means_the_default_path)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = tc_new();
 	bool found = true;
 
 	if (access(KVP_CONFIG_DEFAULT_PATH, F_OK) == 0)
 		cr_skip_test("%s exists on this machine",
 			     KVP_CONFIG_DEFAULT_PATH);
-	cr_assert_eq(kvp_config_load(NULL, NULL, &s, &found), 0);
+	cr_assert_eq(kvp_settings_load(s, NULL, NULL, &found), 0);
 	cr_assert_not(found);
-	cr_assert_eq(kvp_config_check(NULL), KVP_ERR_IO);
+	cr_assert_eq(kvp_settings_check_file(NULL), KVP_ERR_IO);
 	cr_assert_str_eq(kvp_error_last()->path, KVP_CONFIG_DEFAULT_PATH);
 	cr_assert_eq(kvp_error_last()->sys_errno, ENOENT);
 }
 
-Test(config_load, null_out_is_invalid_argument)
+Test(config_load, null_settings_are_invalid_arguments)
 {
 	bool found = true;
 
-	cr_assert_eq(kvp_config_load("/nonexistent", NULL, NULL, &found),
+	cr_assert_eq(kvp_settings_load(NULL, "/nonexistent", NULL, &found),
 		     KVP_ERR_INVALID_ARG);
 	cr_assert_not(found);
+	cr_assert_eq(kvp_settings_new(NULL), KVP_ERR_INVALID_ARG);
+	kvp_settings_free(NULL);
 }
 
 Test(config_load, every_setting_at_once)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("pool = \"auto_external\";\n"
 		   "mode = \"unsafe\";\n"
@@ -108,167 +130,174 @@ Test(config_load, every_setting_at_once)
 		   "on_error = \"fail\";\n"
 		   "hash_key_file = \"/etc/kvp.secret\";\n",
 		   NULL, &s);
-	cr_assert_eq(s.pool, KVP_POOL_AUTO_EXTERNAL);
-	cr_assert_eq(s.mode, KVP_MODE_UNSAFE);
-	cr_assert_str_eq(s.pool_dir, "/run/kvp");
-	cr_assert_str_eq(s.key_prefix, "My.Login_1-x");
-	cr_assert_eq(s.write, KVP_WRITE_INSERT);
-	cr_assert_eq(s.events, EV(AUTH) | EV(ACCOUNT) | EV(PASSWORD));
-	cr_assert_eq(s.fields[KVP_FIELD_USER], KVP_FIELD_HASH);
-	cr_assert_eq(s.fields[KVP_FIELD_RUSER], KVP_FIELD_OMIT);
-	cr_assert_eq(s.fields[KVP_FIELD_RHOST], KVP_FIELD_HASH);
-	cr_assert_eq(s.fields[KVP_FIELD_TTY], KVP_FIELD_OMIT);
-	cr_assert_eq(s.fields[KVP_FIELD_HOST], KVP_FIELD_PLAIN);
-	cr_assert_eq(s.max_records, 77);
-	cr_assert_eq(s.lock_timeout_ms, 1500);
-	cr_assert_not(s.clear_if_stale);
-	cr_assert_eq(s.on_error, KVP_ON_ERROR_FAIL);
-	cr_assert_str_eq(s.hash_key_file, "/etc/kvp.secret");
-	cr_assert_not(s.debug);
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_AUTO_EXTERNAL);
+	tc_is_str(s, "mode", "unsafe");
+	cr_assert_str_eq(kvp_settings_pool_dir(s), "/run/kvp");
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "My.Login_1-x");
+	tc_is_str(s, "write", "insert");
+	tc_is(s, "events", "[\"auth\", \"account\", \"password\"]");
+	tc_is_str(s, "user", "hash");
+	cr_assert_not(kvp_settings_user_plain(s));
+	tc_is_str(s, "ruser", "omit");
+	tc_is_str(s, "rhost", "hash");
+	tc_is_str(s, "tty", "omit");
+	tc_is_str(s, "host", "plain");
+	tc_is(s, "max_records", "77");
+	tc_is(s, "lock_timeout_ms", "1500");
+	tc_is(s, "clear_if_stale", "false");
+	cr_assert(kvp_settings_on_error_fail(s));
+	tc_is_str(s, "hash_key_file", "/etc/kvp.secret");
+	cr_assert_not(kvp_settings_debug(s));
 }
 
 Test(config_load, every_pool_name_and_number)
 {
 	static const char *const names[] = {"external", "guest", "auto",
 					    "auto_external", "auto_internal"};
+	TC_AUTO kvp_settings *s = NULL;
 	char text[64];
-	kvp_settings s;
 
 	for (int i = 0; i < KVP_POOL_COUNT; i++) {
 		snprintf(text, sizeof(text), "pool = \"%s\";\n", names[i]);
 		tc_load_ok(text, NULL, &s);
-		cr_assert_eq(s.pool, (kvp_pool)i, "%s", names[i]);
+		cr_assert_eq(kvp_settings_pool(s), (kvp_pool)i, "%s", names[i]);
 		snprintf(text, sizeof(text), "pool = \"%d\";\n", i);
 		tc_load_ok(text, NULL, &s);
-		cr_assert_eq(s.pool, (kvp_pool)i, "pool %d", i);
+		cr_assert_eq(kvp_settings_pool(s), (kvp_pool)i, "pool %d", i);
 	}
 }
 
 Test(config_load, mode_write_and_on_error_values)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("mode = \"safe\"; write = \"append\"; on_error = "
 		   "\"ignore\";",
 		   NULL, &s);
-	cr_assert_eq(s.mode, KVP_MODE_SAFE);
-	cr_assert_eq(s.write, KVP_WRITE_APPEND);
-	cr_assert_eq(s.on_error, KVP_ON_ERROR_IGNORE);
+	tc_is_str(s, "mode", "safe");
+	tc_is_str(s, "write", "append");
+	tc_is_str(s, "on_error", "ignore");
 	tc_load_ok("mode = \"unsafe\"; write = \"insert\"; on_error = "
 		   "\"fail\";",
 		   NULL, &s);
-	cr_assert_eq(s.mode, KVP_MODE_UNSAFE);
-	cr_assert_eq(s.write, KVP_WRITE_INSERT);
-	cr_assert_eq(s.on_error, KVP_ON_ERROR_FAIL);
+	tc_is_str(s, "mode", "unsafe");
+	tc_is_str(s, "write", "insert");
+	tc_is_str(s, "on_error", "fail");
 }
 
 Test(config_load, each_event_alone)
 {
+	TC_AUTO kvp_settings *s = NULL;
 	char text[64];
-	kvp_settings s;
 
 	for (int i = 0; i < KVP_EVENT_COUNT; i++) {
 		snprintf(text, sizeof(text), "events = [\"%s\"];",
 			 kvp_event_type_name((kvp_event_type)i));
 		tc_load_ok(text, NULL, &s);
-		cr_assert_eq(s.events, 1u << i, "%s", text);
+		for (int j = 0; j < KVP_EVENT_COUNT; j++)
+			cr_assert_eq(
+			    kvp_settings_event_enabled(s, (kvp_event_type)j),
+			    i == j, "%s", text);
 	}
 }
 
 Test(config_load, events_as_list_array_empty_and_repeated)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("events = [];", NULL, &s);
-	cr_assert_eq(s.events, 0);
+	tc_is(s, "events", "[]");
 	tc_load_ok("events = ();", NULL, &s);
-	cr_assert_eq(s.events, 0);
+	tc_is(s, "events", "[]");
 	tc_load_ok("events = (\"auth\", \"session_close\");", NULL, &s);
-	cr_assert_eq(s.events, EV(AUTH) | EV(SESSION_CLOSE));
+	tc_is(s, "events", "[\"auth\", \"session_close\"]");
 	tc_load_ok("events = [\"auth\", \"auth\"];", NULL, &s);
-	cr_assert_eq(s.events, EV(AUTH));
+	tc_is(s, "events", "[\"auth\"]");
 	tc_load_ok("events = [\"auth\", \"auth_fail\", \"account\", "
 		   "\"session_open\", \"session_close\", \"password\"];",
 		   NULL, &s);
-	cr_assert_eq(s.events, (1u << KVP_EVENT_COUNT) - 1);
+	tc_is(s, "events",
+	      "[\"auth\", \"auth_fail\", \"account\", \"session_open\", "
+	      "\"session_close\", \"password\"]");
 }
 
 Test(config_load, fields_not_named_keep_their_policy)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
+	TC_AUTO kvp_settings *defaults = tc_new();
 
 	tc_load_ok("fields = { rhost = \"hash\"; };", NULL, &s);
-	cr_assert_eq(s.fields[KVP_FIELD_RHOST], KVP_FIELD_HASH);
-	cr_assert_eq(s.fields[KVP_FIELD_USER], KVP_FIELD_PLAIN);
-	cr_assert_eq(s.fields[KVP_FIELD_RUSER], KVP_FIELD_PLAIN);
-	cr_assert_eq(s.fields[KVP_FIELD_TTY], KVP_FIELD_PLAIN);
-	cr_assert_eq(s.fields[KVP_FIELD_HOST], KVP_FIELD_PLAIN);
+	tc_is_str(s, "rhost", "hash");
+	tc_is_str(s, "user", "plain");
+	tc_is_str(s, "ruser", "plain");
+	tc_is_str(s, "tty", "plain");
+	tc_is_str(s, "host", "plain");
 	tc_load_ok("fields = {};", NULL, &s);
-	for (int i = 0; i < KVP_FIELD_COUNT; i++)
-		cr_assert_eq(s.fields[i], KVP_FIELD_PLAIN);
+	tc_assert_settings_eq(s, defaults);
 }
 
 Test(config_load, every_field_every_policy)
 {
+	static const char *const fields[] = {"user", "ruser", "rhost", "tty",
+					     "host"};
 	static const char *const policies[] = {"plain", "hash", "omit"};
+	TC_AUTO kvp_settings *s = NULL;
 	char text[80];
-	kvp_settings s;
 
-	for (int f = 0; f < KVP_FIELD_COUNT; f++) {
+	for (int f = 0; f < 5; f++) {
 		for (int p = 0; p < 3; p++) {
 			snprintf(text, sizeof(text),
-				 "fields = { %s = \"%s\"; };",
-				 kvp_field_name((kvp_field)f), policies[p]);
+				 "fields = { %s = \"%s\"; };", fields[f],
+				 policies[p]);
 			tc_load_ok(text, NULL, &s);
-			cr_assert_eq(s.fields[f], (kvp_field_policy)p, "%s",
-				     text);
+			tc_is_str(s, fields[f], policies[p]);
 		}
 	}
 }
 
 Test(config_load, integer_bounds_are_inclusive)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("max_records = 1; lock_timeout_ms = 0;", NULL, &s);
-	cr_assert_eq(s.max_records, 1);
-	cr_assert_eq(s.lock_timeout_ms, 0);
+	tc_is(s, "max_records", "1");
+	tc_is(s, "lock_timeout_ms", "0");
 	tc_load_ok("max_records = 1024; lock_timeout_ms = 60000;", NULL, &s);
-	cr_assert_eq(s.max_records, 1024);
-	cr_assert_eq(s.lock_timeout_ms, 60000);
+	tc_is(s, "max_records", "1024");
+	tc_is(s, "lock_timeout_ms", "60000");
 }
 
 Test(config_load, integer_forms_libconfig_allows)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	/* 64-bit, hex and signed literals within range are fine. */
 	tc_load_ok("max_records = 10L; lock_timeout_ms = 0x10;", NULL, &s);
-	cr_assert_eq(s.max_records, 10);
-	cr_assert_eq(s.lock_timeout_ms, 16);
+	tc_is(s, "max_records", "10");
+	tc_is(s, "lock_timeout_ms", "16");
 	tc_load_ok("max_records = +5; lock_timeout_ms = 0xEA60;", NULL, &s);
-	cr_assert_eq(s.max_records, 5);
-	cr_assert_eq(s.lock_timeout_ms, 60000);
+	tc_is(s, "max_records", "5");
+	tc_is(s, "lock_timeout_ms", "60000");
 }
 
 Test(config_load, clear_if_stale_both_ways)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("clear_if_stale = false;", NULL, &s);
-	cr_assert_not(s.clear_if_stale);
+	tc_is(s, "clear_if_stale", "false");
 	tc_load_ok("clear_if_stale = true;", NULL, &s);
-	cr_assert(s.clear_if_stale);
+	tc_is(s, "clear_if_stale", "true");
 	tc_load_ok("clear_if_stale = FALSE;", NULL, &s);
-	cr_assert_not(s.clear_if_stale);
+	tc_is(s, "clear_if_stale", "false");
 }
 
 Test(config_load, longest_paths_and_prefix_fit)
 {
-	char *dir = tu_repeat('d', KVP_CONFIG_PATH_MAX - 1);
+	char *dir = tu_repeat('d', 4095);
 	char *prefix = tu_repeat('P', KVP_KEY_PREFIX_MAX);
 	char *text = NULL;
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	dir[0] = '/';
 	cr_assert(asprintf(&text,
@@ -276,9 +305,9 @@ Test(config_load, longest_paths_and_prefix_fit)
 			   "key_prefix = \"%s\";\n",
 			   dir, dir, prefix) > 0);
 	tc_load_ok(text, NULL, &s);
-	cr_assert_str_eq(s.pool_dir, dir);
-	cr_assert_str_eq(s.hash_key_file, dir);
-	cr_assert_str_eq(s.key_prefix, prefix);
+	cr_assert_str_eq(kvp_settings_pool_dir(s), dir);
+	tc_is_str(s, "hash_key_file", dir);
+	cr_assert_str_eq(kvp_settings_key_prefix(s), prefix);
 	free(text);
 	free(prefix);
 	free(dir);
@@ -286,17 +315,17 @@ Test(config_load, longest_paths_and_prefix_fit)
 
 Test(config_load, key_prefix_character_set)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("key_prefix = \"azAZ09_.-\";", NULL, &s);
-	cr_assert_str_eq(s.key_prefix, "azAZ09_.-");
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "azAZ09_.-");
 	tc_load_ok("key_prefix = \"x\";", NULL, &s);
-	cr_assert_str_eq(s.key_prefix, "x");
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "x");
 }
 
 Test(config_load, libconfig_syntax_variants)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("pool: \"auto\"\n"
 		   "mode = \"unsafe\", // trailing comment\n"
@@ -304,50 +333,67 @@ Test(config_load, libconfig_syntax_variants)
 		   "/* block\n comment */ max_records =\n  9;\n"
 		   "fields: { tty: \"omit\" };\n",
 		   NULL, &s);
-	cr_assert_eq(s.pool, KVP_POOL_AUTO);
-	cr_assert_eq(s.mode, KVP_MODE_UNSAFE);
-	cr_assert_eq(s.max_records, 9);
-	cr_assert_eq(s.fields[KVP_FIELD_TTY], KVP_FIELD_OMIT);
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_AUTO);
+	tc_is_str(s, "mode", "unsafe");
+	tc_is(s, "max_records", "9");
+	tc_is_str(s, "tty", "omit");
 }
 
 Test(config_load, strings_with_escapes_and_utf8)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("pool_dir = \"/var/lib/h\\\"q\\\\b/\xc3\xa9t\xc3\xa9 x\";\n"
 		   "hash_key_file = \"/k\" \"ey\";\n",
 		   NULL, &s);
-	cr_assert_str_eq(s.pool_dir, "/var/lib/h\"q\\b/\xc3\xa9t\xc3\xa9 x");
-	cr_assert_str_eq(s.hash_key_file, "/key");
+	cr_assert_str_eq(kvp_settings_pool_dir(s),
+			 "/var/lib/h\"q\\b/\xc3\xa9t\xc3\xa9 x");
+	tc_is_str(s, "hash_key_file", "/key");
 }
 
-Test(config_load, error_leaves_the_defaults_not_half_a_file)
+Test(config_load, error_leaves_the_settings_not_half_a_file)
 {
 	struct tc_conf c;
-	kvp_settings s, defaults;
+	TC_AUTO kvp_settings *s = tc_new();
+	TC_AUTO kvp_settings *before = tc_new();
 
+	tc_set(s, "max_records=3");
+	tc_set(before, "max_records=3");
 	tc_conf_write(&c, "pool = \"auto\";\nmode = \"unsafe\";\n"
 			  "max_records = 0;\n");
-	cr_assert_eq(kvp_config_load(c.path, NULL, &s, NULL), KVP_ERR_CONFIG);
-	kvp_settings_defaults(&defaults);
-	tc_assert_settings_eq(&s, &defaults);
+	cr_assert_eq(kvp_settings_load(s, c.path, NULL, NULL), KVP_ERR_CONFIG);
+	tc_assert_settings_eq(s, before);
+	tc_conf_remove(&c);
+}
+
+Test(config_load, file_applies_over_the_settings)
+{
+	TC_AUTO kvp_settings *s = tc_new();
+	struct tc_conf c;
+
+	tc_set(s, "max_records=3");
+	tc_set(s, "mode=unsafe");
+	tc_conf_write(&c, "mode = \"safe\";\n");
+	cr_assert_eq(kvp_settings_load(s, c.path, NULL, NULL), 0);
+	tc_is(s, "max_records", "3");
+	tc_is_str(s, "mode", "safe");
 	tc_conf_remove(&c);
 }
 
 Test(config_load, shipped_default_config_is_clean_and_the_defaults)
 {
 	const char *path = "conf/pam_kvp.conf";
-	kvp_settings s, defaults;
+	TC_AUTO kvp_settings *s = tc_new();
+	TC_AUTO kvp_settings *defaults = tc_new();
 	bool found = false;
 
 	if (access(path, R_OK) != 0)
 		cr_skip_test("%s not present (run from the repository root)",
 			     path);
-	cr_assert_eq(kvp_config_check(path), 0, "%s",
+	cr_assert_eq(kvp_settings_check_file(path), 0, "%s",
 		     kvp_error_last()->message);
-	cr_assert_eq(kvp_config_load(path, "sshd", &s, &found), 0, "%s",
+	cr_assert_eq(kvp_settings_load(s, path, "sshd", &found), 0, "%s",
 		     kvp_error_last()->message);
 	cr_assert(found);
-	kvp_settings_defaults(&defaults);
-	tc_assert_settings_eq(&s, &defaults);
+	tc_assert_settings_eq(s, defaults);
 }

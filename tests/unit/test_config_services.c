@@ -5,8 +5,6 @@
 
 #include "test_config_util.h"
 
-#define EV(e) (1u << KVP_EVENT_##e)
-
 static const char services_conf[] =
     "events = [\"auth_fail\"];\n"
     "max_records = 100;\n"
@@ -18,54 +16,55 @@ static const char services_conf[] =
 
 Test(config_services, service_override_applies_to_its_service_only)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok(services_conf, "su", &s);
-	cr_assert_eq(s.events, EV(SESSION_OPEN));
-	cr_assert_eq(s.max_records, 7);
-	cr_assert_eq(s.mode, KVP_MODE_UNSAFE); /* top level, after services */
-	cr_assert_eq(s.on_error, KVP_ON_ERROR_IGNORE);
-	cr_assert_eq(s.fields[KVP_FIELD_RHOST], KVP_FIELD_PLAIN);
+	tc_is(s, "events", "[\"session_open\"]");
+	tc_is(s, "max_records", "7");
+	tc_is_str(s, "mode", "unsafe"); /* top level, after services */
+	tc_is_str(s, "on_error", "ignore");
+	tc_is_str(s, "rhost", "plain");
 
 	tc_load_ok(services_conf, "sshd", &s);
-	cr_assert_eq(s.events, EV(AUTH_FAIL));
-	cr_assert_eq(s.max_records, 100);
-	cr_assert_eq(s.mode, KVP_MODE_UNSAFE);
-	cr_assert_eq(s.on_error, KVP_ON_ERROR_FAIL);
-	cr_assert_eq(s.fields[KVP_FIELD_RHOST], KVP_FIELD_HASH);
-	cr_assert_eq(s.fields[KVP_FIELD_USER], KVP_FIELD_PLAIN);
+	tc_is(s, "events", "[\"auth_fail\"]");
+	tc_is(s, "max_records", "100");
+	tc_is_str(s, "mode", "unsafe");
+	tc_is_str(s, "on_error", "fail");
+	tc_is_str(s, "rhost", "hash");
+	tc_is_str(s, "user", "plain");
 }
 
 Test(config_services, no_service_or_other_service_gets_the_top_level)
 {
-	kvp_settings a, b;
+	TC_AUTO kvp_settings *a = NULL;
+	TC_AUTO kvp_settings *b = NULL;
 
 	tc_load_ok(services_conf, NULL, &a);
-	cr_assert_eq(a.events, EV(AUTH_FAIL));
-	cr_assert_eq(a.max_records, 100);
-	cr_assert_eq(a.on_error, KVP_ON_ERROR_IGNORE);
+	tc_is(a, "events", "[\"auth_fail\"]");
+	tc_is(a, "max_records", "100");
+	tc_is_str(a, "on_error", "ignore");
 	tc_load_ok(services_conf, "login", &b);
-	tc_assert_settings_eq(&a, &b);
+	tc_assert_settings_eq(a, b);
 	/* Names match exactly. */
 	tc_load_ok(services_conf, "SU", &b);
-	tc_assert_settings_eq(&a, &b);
+	tc_assert_settings_eq(a, b);
 	tc_load_ok(services_conf, "", &b);
-	tc_assert_settings_eq(&a, &b);
+	tc_assert_settings_eq(a, b);
 }
 
 Test(config_services, service_override_wins_wherever_it_is_written)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("services = { su = { pool = \"auto\"; }; };\n"
 		   "pool = \"external\";\n",
 		   "su", &s);
-	cr_assert_eq(s.pool, KVP_POOL_AUTO);
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_AUTO);
 }
 
 Test(config_services, service_can_set_every_setting)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("services = { gdm-password = {\n"
 		   "  pool = \"auto_internal\"; mode = \"unsafe\";\n"
@@ -77,40 +76,40 @@ Test(config_services, service_can_set_every_setting)
 		   "  hash_key_file = \"/k\";\n"
 		   "}; };\n",
 		   "gdm-password", &s);
-	cr_assert_eq(s.pool, KVP_POOL_AUTO_INTERNAL);
-	cr_assert_eq(s.mode, KVP_MODE_UNSAFE);
-	cr_assert_str_eq(s.pool_dir, "/srv");
-	cr_assert_str_eq(s.key_prefix, "GDM");
-	cr_assert_eq(s.write, KVP_WRITE_INSERT);
-	cr_assert_eq(s.events, 0);
-	cr_assert_eq(s.fields[KVP_FIELD_HOST], KVP_FIELD_OMIT);
-	cr_assert_eq(s.max_records, 3);
-	cr_assert_eq(s.lock_timeout_ms, 4);
-	cr_assert_not(s.clear_if_stale);
-	cr_assert_eq(s.on_error, KVP_ON_ERROR_FAIL);
-	cr_assert_str_eq(s.hash_key_file, "/k");
+	cr_assert_eq(kvp_settings_pool(s), KVP_POOL_AUTO_INTERNAL);
+	tc_is_str(s, "mode", "unsafe");
+	cr_assert_str_eq(kvp_settings_pool_dir(s), "/srv");
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "GDM");
+	tc_is_str(s, "write", "insert");
+	tc_is(s, "events", "[]");
+	tc_is_str(s, "host", "omit");
+	tc_is(s, "max_records", "3");
+	tc_is(s, "lock_timeout_ms", "4");
+	tc_is(s, "clear_if_stale", "false");
+	tc_is_str(s, "on_error", "fail");
+	tc_is_str(s, "hash_key_file", "/k");
 }
 
 Test(config_services, service_fields_merge_over_top_level_fields)
 {
-	kvp_settings s;
+	TC_AUTO kvp_settings *s = NULL;
 
 	tc_load_ok("fields = { user = \"hash\"; tty = \"omit\"; };\n"
 		   "services = { su = { fields = { tty = \"plain\"; }; }; };\n",
 		   "su", &s);
-	cr_assert_eq(s.fields[KVP_FIELD_USER], KVP_FIELD_HASH);
-	cr_assert_eq(s.fields[KVP_FIELD_TTY], KVP_FIELD_PLAIN);
+	tc_is_str(s, "user", "hash");
+	tc_is_str(s, "tty", "plain");
 }
 
 Test(config_services, empty_services_and_empty_service_group)
 {
-	kvp_settings s, defaults;
+	TC_AUTO kvp_settings *s = NULL;
+	TC_AUTO kvp_settings *defaults = tc_new();
 
-	kvp_settings_defaults(&defaults);
 	tc_load_ok("services = {};", "su", &s);
-	tc_assert_settings_eq(&s, &defaults);
+	tc_assert_settings_eq(s, defaults);
 	tc_load_ok("services = { su = {}; };", "su", &s);
-	tc_assert_settings_eq(&s, &defaults);
+	tc_assert_settings_eq(s, defaults);
 }
 
 Test(config_services, other_service_groups_are_still_checked)

@@ -1,6 +1,5 @@
 /* test_config_util.c - see test_config_util.h. */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +22,31 @@ void tc_conf_remove(struct tc_conf *c)
 	c->dir = c->path = NULL;
 }
 
-void tc_load_ok(const char *text, const char *service, kvp_settings *out)
+void tc_free(kvp_settings **s)
+{
+	kvp_settings_free(*s);
+	*s = NULL;
+}
+
+kvp_settings *tc_new(void)
+{
+	kvp_settings *s = NULL;
+
+	cr_assert_eq(kvp_settings_new(&s), 0, "%s", kvp_error_last()->message);
+	cr_assert_not_null(s);
+	return s;
+}
+
+void tc_load_ok(const char *text, const char *service, kvp_settings **s)
 {
 	struct tc_conf c;
 	bool found = false;
 	int r;
 
+	tc_free(s);
+	*s = tc_new();
 	tc_conf_write(&c, text);
-	r = kvp_config_load(c.path, service, out, &found);
+	r = kvp_settings_load(*s, c.path, service, &found);
 	cr_assert_eq(r, 0, "load failed (%d): %s\n--- file:\n%s", r,
 		     kvp_error_last()->message, text);
 	cr_assert(found);
@@ -41,15 +57,15 @@ void tc_assert_load_error(const char *text, const char *service, size_t line,
 			  const char *msg)
 {
 	const kvp_error *e = kvp_error_last();
-	kvp_settings s, defaults;
+	TC_AUTO kvp_settings *s = tc_new();
+	TC_AUTO kvp_settings *defaults = tc_new();
 	struct tc_conf c;
 	bool found = true;
 	char *want = NULL;
 	int r;
 
 	tc_conf_write(&c, text);
-	memset(&s, 0x5a, sizeof(s));
-	r = kvp_config_load(c.path, service, &s, &found);
+	r = kvp_settings_load(s, c.path, service, &found);
 	cr_assert_eq(r, KVP_ERR_CONFIG, "want KVP_ERR_CONFIG, got %d (%s)\n%s",
 		     r, kvp_error_last()->message, text);
 	cr_assert_not(found);
@@ -59,40 +75,54 @@ void tc_assert_load_error(const char *text, const char *service, size_t line,
 		     e->message);
 	cr_assert(asprintf(&want, "%s:%zu: %s", c.path, line, msg) > 0);
 	cr_assert_str_eq(e->message, want);
-	kvp_settings_defaults(&defaults);
-	tc_assert_settings_eq(&s, &defaults);
+	tc_assert_settings_eq(s, defaults);
 	free(want);
 	tc_conf_remove(&c);
 }
 
-void tc_assert_settings_eq(const kvp_settings *a, const kvp_settings *b)
+void tc_set(kvp_settings *s, const char *arg)
 {
-	cr_assert_eq(a->pool, b->pool);
-	cr_assert_eq(a->mode, b->mode);
-	cr_assert_str_eq(a->pool_dir, b->pool_dir);
-	cr_assert_str_eq(a->key_prefix, b->key_prefix);
-	cr_assert_eq(a->write, b->write);
-	cr_assert_eq(a->events, b->events, "events %#x != %#x", a->events,
-		     b->events);
-	for (int i = 0; i < KVP_FIELD_COUNT; i++)
-		cr_assert_eq(a->fields[i], b->fields[i], "field %s",
-			     kvp_field_name((kvp_field)i));
-	cr_assert_eq(a->max_records, b->max_records);
-	cr_assert_eq(a->lock_timeout_ms, b->lock_timeout_ms);
-	cr_assert_eq(a->clear_if_stale, b->clear_if_stale);
-	cr_assert_eq(a->on_error, b->on_error);
-	cr_assert_str_eq(a->hash_key_file, b->hash_key_file);
-	cr_assert_eq(a->debug, b->debug);
+	cr_assert_eq(kvp_settings_set(s, arg), 0, "%s: %s", arg,
+		     kvp_error_last()->message);
 }
 
-unsigned int tc_events(int first, ...)
+void tc_assert_settings_eq(const kvp_settings *a, const kvp_settings *b)
 {
-	unsigned int mask = 0;
-	va_list ap;
+	char *ta = kvp_settings_format(a), *tb = kvp_settings_format(b);
 
-	va_start(ap, first);
-	for (int e = first; e >= 0; e = va_arg(ap, int))
-		mask |= 1u << e;
-	va_end(ap);
-	return mask;
+	cr_assert(ta && tb);
+	cr_assert_str_eq(ta, tb);
+	free(ta);
+	free(tb);
+}
+
+void tc_is(const kvp_settings *s, const char *name, const char *want)
+{
+	char *text = kvp_settings_format(s), *line, *value = NULL;
+	size_t n = strlen(name);
+
+	cr_assert_not_null(text);
+	for (line = text; line; line = strchr(line, '\n')) {
+		line += strspn(line, "\n\t");
+		if (strncmp(line, name, n) == 0 &&
+		    strncmp(line + n, " = ", 3) == 0) {
+			value = line + n + 3;
+			break;
+		}
+	}
+	cr_assert_not_null(value, "no setting %s in:\n%s", name, text);
+	*strchr(value, '\n') = '\0';
+	cr_assert(strlen(value) > 0 && value[strlen(value) - 1] == ';');
+	value[strlen(value) - 1] = '\0';
+	cr_assert_str_eq(value, want, "%s", name);
+	free(text);
+}
+
+void tc_is_str(const kvp_settings *s, const char *name, const char *want)
+{
+	char *quoted = NULL;
+
+	cr_assert(asprintf(&quoted, "\"%s\"", want) > 0);
+	tc_is(s, name, quoted);
+	free(quoted);
 }

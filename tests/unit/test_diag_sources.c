@@ -299,7 +299,8 @@ Test(diag_sources, malformed_reports)
 static void legacy(kvp_event_type type, const char *result, double duration,
 		   const char *prefix)
 {
-	kvp_settings s;
+	kvp_settings *s = NULL;
+	char arg[600];
 	kvp_event ev = {
 	    .version = KVP_EVENT_VERSION,
 	    .type = type,
@@ -316,13 +317,18 @@ static void legacy(kvp_event_type type, const char *result, double duration,
 	    .boot_id = "b",
 	};
 
-	kvp_settings_defaults(&s);
-	snprintf(s.pool_dir, sizeof(s.pool_dir), "%s", td_pool.dir);
-	if (prefix)
-		snprintf(s.key_prefix, sizeof(s.key_prefix), "%s", prefix);
-	s.clear_if_stale = false;
-	cr_assert_eq(kvp_event_record(&s, &ev), 0, "%s",
+	cr_assert_eq(kvp_settings_new(&s), 0);
+	snprintf(arg, sizeof(arg), "pool_dir=%s", td_pool.dir);
+	cr_assert_eq(kvp_settings_set(s, arg), 0, "%s",
 		     kvp_error_last()->message);
+	if (prefix) {
+		snprintf(arg, sizeof(arg), "key_prefix=%s", prefix);
+		cr_assert_eq(kvp_settings_set(s, arg), 0);
+	}
+	cr_assert_eq(kvp_settings_set(s, "clear_if_stale=no"), 0);
+	cr_assert_eq(kvp_event_record(s, &ev), 0, "%s",
+		     kvp_error_last()->message);
+	kvp_settings_free(s);
 }
 
 Test(diag_sources, pam_kvp_legacy_records)

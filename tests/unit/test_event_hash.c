@@ -14,7 +14,8 @@
 
 #define HASH_RE "^hmac-sha256:[0-9a-f]{32}$"
 
-static kvp_settings s;
+static kvp_settings *s;
+static char *key_file; /* the settings' hash_key_file */
 static kvp_event ev;
 static char *dir;
 static char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
@@ -22,15 +23,27 @@ static char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
 static void setup(void)
 {
 	dir = tu_mkdtemp();
-	te_settings(&s, dir);
+	key_file = tu_path(dir, "secret.key");
+	s = te_settings(dir);
 	te_event(&ev);
-	s.fields[KVP_FIELD_USER] = KVP_FIELD_HASH;
+	te_field(s, "user", "hash");
 }
 
 static void teardown(void)
 {
 	tu_rmtree(dir);
+	kvp_settings_free(s);
+	free(key_file);
 	free(dir);
+}
+
+static void hash_all_fields(void)
+{
+	static const char *const names[] = {"user", "ruser", "rhost", "tty",
+					    "host"};
+
+	for (size_t f = 0; f < sizeof(names) / sizeof(*names); f++)
+		te_field(s, names[f], "hash");
 }
 
 /* The user member after encoding (a copy the caller frees), or NULL. */
@@ -40,7 +53,7 @@ static char *hashed_user(const char *user)
 	char *got = NULL;
 
 	ev.user = user;
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	obj = te_parse(value);
 	if (te_has(obj, "user"))
 		got = strdup(te_str(obj, "user"));
@@ -53,7 +66,7 @@ static void assert_unavailable(void)
 	json_t *obj;
 
 	ev.user = "alice";
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	obj = te_parse(value);
 	cr_assert_not(te_has(obj, "user"), "%s", value);
 	cr_assert(json_is_true(json_object_get(obj, "hash_unavailable")));
@@ -114,14 +127,13 @@ Test(event_hash, whole_value_is_hashed, .init = setup, .fini = teardown)
 
 Test(event_hash, no_plain_value_anywhere, .init = setup, .fini = teardown)
 {
-	for (int f = 0; f < KVP_FIELD_COUNT; f++)
-		s.fields[f] = KVP_FIELD_HASH;
+	hash_all_fields();
 	ev.user = "secretuser";
 	ev.ruser = "secretruser";
 	ev.rhost = "secret.example.org";
 	ev.tty = "pts/secret";
 	ev.host = "secrethost";
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	cr_assert_null(strstr(value, "secret"), "%s", value);
 	cr_assert_null(strstr(key, "secret"), "%s", key);
 	json_t *obj = te_parse(value);
@@ -141,7 +153,7 @@ Test(event_hash, key_file_created_0600_with_32_bytes, .init = setup,
 	char *h = hashed_user("alice");
 
 	umask(old);
-	cr_assert_eq(lstat(s.hash_key_file, &st), 0);
+	cr_assert_eq(lstat(key_file, &st), 0);
 	cr_assert(S_ISREG(st.st_mode));
 	cr_assert_eq(st.st_mode & 07777, 0600);
 	cr_assert_eq(st.st_size, 32);
@@ -153,7 +165,7 @@ Test(event_hash, matches_hmac_sha256_of_the_key_file, .init = setup,
 {
 	char *h = hashed_user("alice"), want[45] = "hmac-sha256:";
 	size_t len;
-	unsigned char *secret = tu_read_file(s.hash_key_file, &len);
+	unsigned char *secret = tu_read_file(key_file, &len);
 	struct hmac_sha256_ctx ctx;
 	uint8_t digest[16];
 
@@ -177,16 +189,16 @@ Test(event_hash, existing_key_file_used_not_replaced, .init = setup,
 
 	for (int i = 0; i < 32; i++)
 		secret[i] = (unsigned char)i;
-	tu_write_file(s.hash_key_file, secret, sizeof(secret));
-	cr_assert_eq(chmod(s.hash_key_file, 0600), 0);
+	tu_write_file(key_file, secret, sizeof(secret));
+	cr_assert_eq(chmod(key_file, 0600), 0);
 	a = hashed_user("alice");
-	after = tu_read_file(s.hash_key_file, &len);
+	after = tu_read_file(key_file, &len);
 	cr_assert_eq(len, 32);
 	cr_assert_arr_eq(after, secret, 32);
 	free(after);
 	/* Rotating the secret changes the hash at once: nothing cached. */
 	secret[0] ^= 0xff;
-	tu_write_file(s.hash_key_file, secret, sizeof(secret));
+	tu_write_file(key_file, secret, sizeof(secret));
 	b = hashed_user("alice");
 	cr_assert_str_neq(a, b);
 	free(a);
@@ -200,16 +212,16 @@ Test(event_hash, wrong_size_key_file_unavailable, .init = setup,
 	size_t len;
 	unsigned char *after;
 
-	tu_write_file(s.hash_key_file, "short", 5);
-	cr_assert_eq(chmod(s.hash_key_file, 0600), 0);
+	tu_write_file(key_file, "short", 5);
+	cr_assert_eq(chmod(key_file, 0600), 0);
 	assert_unavailable();
 	/* Left as it was. */
-	after = tu_read_file(s.hash_key_file, &len);
+	after = tu_read_file(key_file, &len);
 	cr_assert_eq(len, 5);
 	free(after);
-	tu_write_file(s.hash_key_file, long_key, 33);
+	tu_write_file(key_file, long_key, 33);
 	assert_unavailable();
-	tu_write_file(s.hash_key_file, "", 0);
+	tu_write_file(key_file, "", 0);
 	assert_unavailable();
 	free(long_key);
 }
@@ -219,12 +231,12 @@ Test(event_hash, readable_key_file_unavailable, .init = setup, .fini = teardown)
 	static const mode_t bad[] = {0640, 0604, 0620, 0602, 0660, 0644};
 	char *k = tu_repeat('k', 32);
 
-	tu_write_file(s.hash_key_file, k, 32);
+	tu_write_file(key_file, k, 32);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		cr_assert_eq(chmod(s.hash_key_file, bad[i]), 0);
+		cr_assert_eq(chmod(key_file, bad[i]), 0);
 		assert_unavailable();
 	}
-	cr_assert_eq(chmod(s.hash_key_file, 0400), 0);
+	cr_assert_eq(chmod(key_file, 0400), 0);
 	char *h = hashed_user("alice");
 	cr_assert(te_matches(h, HASH_RE));
 	free(h);
@@ -238,7 +250,7 @@ Test(event_hash, symlinked_key_file_unavailable, .init = setup,
 
 	tu_write_file(real, k, 32);
 	cr_assert_eq(chmod(real, 0600), 0);
-	cr_assert_eq(symlink(real, s.hash_key_file), 0);
+	cr_assert_eq(symlink(real, key_file), 0);
 	assert_unavailable();
 	free(real);
 	free(k);
@@ -249,7 +261,7 @@ Test(event_hash, dangling_symlink_not_followed, .init = setup, .fini = teardown)
 	char *target = tu_path(dir, "planted");
 	struct stat st;
 
-	cr_assert_eq(symlink(target, s.hash_key_file), 0);
+	cr_assert_eq(symlink(target, key_file), 0);
 	assert_unavailable();
 	cr_assert_eq(lstat(target, &st), -1,
 		     "a secret was written through "
@@ -260,21 +272,21 @@ Test(event_hash, dangling_symlink_not_followed, .init = setup, .fini = teardown)
 Test(event_hash, directory_or_fifo_key_file_unavailable, .init = setup,
      .fini = teardown)
 {
-	cr_assert_eq(mkdir(s.hash_key_file, 0700), 0);
+	cr_assert_eq(mkdir(key_file, 0700), 0);
 	assert_unavailable();
-	cr_assert_eq(rmdir(s.hash_key_file), 0);
-	cr_assert_eq(mkfifo(s.hash_key_file, 0600), 0);
+	cr_assert_eq(rmdir(key_file), 0);
+	cr_assert_eq(mkfifo(key_file, 0600), 0);
 	assert_unavailable(); /* and does not hang on the FIFO */
 }
 
 Test(event_hash, uncreatable_key_file_unavailable, .init = setup,
      .fini = teardown)
 {
-	snprintf(s.hash_key_file, sizeof(s.hash_key_file), "%s/no/such/dir/k",
-		 dir);
+	te_set(s, "hash_key_file=%s/no/such/dir/k", dir);
 	assert_unavailable();
-	s.hash_key_file[0] = '\0';
-	assert_unavailable();
+	/* No empty or relative path ever reaches the encoder. */
+	cr_assert_eq(kvp_settings_set(s, "hash_key_file="), KVP_ERR_CONFIG);
+	cr_assert_eq(kvp_settings_set(s, "hash_key_file=k"), KVP_ERR_CONFIG);
 }
 
 Test(event_hash, no_temporary_files_left, .init = setup, .fini = teardown)
@@ -302,28 +314,30 @@ Test(event_hash, secret_not_needed_not_created, .init = setup, .fini = teardown)
 	json_t *obj;
 
 	ev.user = NULL; /* nothing to hash */
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	obj = te_parse(value);
 	cr_assert_not(te_has(obj, "hash_unavailable"));
 	cr_assert_not(te_has(obj, "user"));
 	json_decref(obj);
-	cr_assert_eq(stat(s.hash_key_file, &st), -1);
+	cr_assert_eq(stat(key_file, &st), -1);
 }
 
 Test(event_hash, every_field_can_be_hashed, .init = setup, .fini = teardown)
 {
-	static const char *const names[KVP_FIELD_COUNT] = {
-	    "user", "ruser", "rhost", "tty", "host"};
+	static const char *const names[] = {"user", "ruser", "rhost", "tty",
+					    "host"};
+	enum { N = sizeof(names) / sizeof(*names) };
 
 	ev.ruser = "bob";
-	for (int f = 0; f < KVP_FIELD_COUNT; f++) {
+	for (int f = 0; f < N; f++) {
 		json_t *obj;
 
-		te_settings(&s, dir);
-		s.fields[f] = KVP_FIELD_HASH;
-		te_encode(&s, &ev, key, value);
+		kvp_settings_free(s);
+		s = te_settings(dir);
+		te_field(s, names[f], "hash");
+		te_encode(s, &ev, key, value);
 		obj = te_parse(value);
-		for (int g = 0; g < KVP_FIELD_COUNT; g++)
+		for (int g = 0; g < N; g++)
 			cr_assert_eq(te_matches(te_str(obj, names[g]), HASH_RE),
 				     g == f, "%s/%s", names[f], names[g]);
 		json_decref(obj);

@@ -14,20 +14,25 @@
 
 #define FFFD "\xEF\xBF\xBD"
 
-static kvp_settings s;
+static kvp_settings *s;
 static kvp_event ev;
 static char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
 
 static void setup(void)
 {
-	te_settings(&s, "/nonexistent");
+	s = te_settings("/nonexistent");
 	te_event(&ev);
+}
+
+static void teardown(void)
+{
+	kvp_settings_free(s);
 }
 
 /* Encode `ev` into key/value (limits asserted) and parse the value. */
 static json_t *encode(void)
 {
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	cr_assert(te_matches(key, TE_KEY_RE_ANY), "key: %s", key);
 	return te_parse(value);
 }
@@ -53,7 +58,7 @@ static const char *const string_members[] = {
     "service", "user",	 "rhost", "ruser",   "tty",
     "session", "result", "host",  "boot_id", NULL};
 
-Test(event_hostile, rhost_10k_plain_cut_to_cap, .init = setup)
+Test(event_hostile, rhost_10k_plain_cut_to_cap, .init = setup, .fini = teardown)
 {
 	char *big = tu_repeat('h', 10000);
 	json_t *obj;
@@ -74,7 +79,7 @@ static void control_rhost(kvp_mode mode, size_t limit)
 	char *big = tu_repeat('\x01', 10000);
 	json_t *obj;
 
-	s.mode = mode;
+	te_set(s, "mode=%s", kvp_mode_name(mode));
 	ev.rhost = big;
 	obj = encode();
 	cr_assert_leq(strlen(value), limit);
@@ -91,12 +96,14 @@ static void control_rhost(kvp_mode mode, size_t limit)
 	free(big);
 }
 
-Test(event_hostile, rhost_10k_control_characters_safe, .init = setup)
+Test(event_hostile, rhost_10k_control_characters_safe, .init = setup,
+     .fini = teardown)
 {
 	control_rhost(KVP_MODE_SAFE, 1022);
 }
 
-Test(event_hostile, rhost_10k_control_characters_unsafe, .init = setup)
+Test(event_hostile, rhost_10k_control_characters_unsafe, .init = setup,
+     .fini = teardown)
 {
 	control_rhost(KVP_MODE_UNSAFE, 2048);
 }
@@ -107,9 +114,8 @@ static void worst_case(kvp_mode mode, size_t limit)
 	char *big = tu_repeat('\x1f', 10000);
 	json_t *obj;
 
-	s.mode = mode;
-	memset(s.key_prefix, 'P', KVP_KEY_PREFIX_MAX);
-	s.key_prefix[KVP_KEY_PREFIX_MAX] = '\0';
+	te_set(s, "mode=%s", kvp_mode_name(mode));
+	te_set(s, "key_prefix=%s", "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP");
 	set_all(big);
 	ev.type = KVP_EVENT_SESSION_CLOSE;
 	ev.pid = 4194304;
@@ -129,17 +135,19 @@ static void worst_case(kvp_mode mode, size_t limit)
 	free(big);
 }
 
-Test(event_hostile, all_fields_control_characters_safe, .init = setup)
+Test(event_hostile, all_fields_control_characters_safe, .init = setup,
+     .fini = teardown)
 {
 	worst_case(KVP_MODE_SAFE, 1022);
 }
 
-Test(event_hostile, all_fields_control_characters_unsafe, .init = setup)
+Test(event_hostile, all_fields_control_characters_unsafe, .init = setup,
+     .fini = teardown)
 {
 	worst_case(KVP_MODE_UNSAFE, 2048);
 }
 
-Test(event_hostile, shrinking_is_even, .init = setup)
+Test(event_hostile, shrinking_is_even, .init = setup, .fini = teardown)
 {
 	char *big = tu_repeat('\x02', 10000);
 	size_t shortest = SIZE_MAX, longest = 0;
@@ -159,7 +167,7 @@ Test(event_hostile, shrinking_is_even, .init = setup)
 	free(big);
 }
 
-Test(event_hostile, huge_ascii_everywhere, .init = setup)
+Test(event_hostile, huge_ascii_everywhere, .init = setup, .fini = teardown)
 {
 	size_t n = 1 << 20;
 	char *big = tu_repeat('x', n);
@@ -168,7 +176,7 @@ Test(event_hostile, huge_ascii_everywhere, .init = setup)
 	set_all(big);
 	ev.service = "sshd";
 	for (int mode = 0; mode < 2; mode++) {
-		s.mode = (kvp_mode)mode;
+		te_set(s, "mode=%s", kvp_mode_name((kvp_mode)mode));
 		obj = encode();
 		cr_assert(truncated(obj));
 		cr_assert_leq(strlen(te_str(obj, "rhost")), 256);
@@ -178,7 +186,7 @@ Test(event_hostile, huge_ascii_everywhere, .init = setup)
 	free(big);
 }
 
-Test(event_hostile, escape_sequences_escaped, .init = setup)
+Test(event_hostile, escape_sequences_escaped, .init = setup, .fini = teardown)
 {
 	json_t *obj;
 
@@ -193,7 +201,8 @@ Test(event_hostile, escape_sequences_escaped, .init = setup)
 	json_decref(obj);
 }
 
-Test(event_hostile, no_raw_control_bytes_in_value, .init = setup)
+Test(event_hostile, no_raw_control_bytes_in_value, .init = setup,
+     .fini = teardown)
 {
 	char all[32];
 
@@ -207,7 +216,7 @@ Test(event_hostile, no_raw_control_bytes_in_value, .init = setup)
 			      (unsigned char)*p);
 }
 
-Test(event_hostile, invalid_utf8_replaced, .init = setup)
+Test(event_hostile, invalid_utf8_replaced, .init = setup, .fini = teardown)
 {
 	json_t *obj;
 
@@ -225,7 +234,8 @@ Test(event_hostile, invalid_utf8_replaced, .init = setup)
 	json_decref(obj);
 }
 
-Test(event_hostile, replacement_counts_against_the_cap, .init = setup)
+Test(event_hostile, replacement_counts_against_the_cap, .init = setup,
+     .fini = teardown)
 {
 	char *bad = tu_repeat('\xff', 1000);
 	json_t *obj;
@@ -263,7 +273,7 @@ static void cut_case(size_t n, const char *tail, size_t reps, size_t want_tail)
 	free(want);
 }
 
-Test(event_hostile, cut_on_utf8_boundary, .init = setup)
+Test(event_hostile, cut_on_utf8_boundary, .init = setup, .fini = teardown)
 {
 	/* 63 + 2: the 2-byte character would straddle byte 64. */
 	cut_case(63, "\xc3\xa9", 1, 0);
@@ -275,7 +285,8 @@ Test(event_hostile, cut_on_utf8_boundary, .init = setup)
 	cut_case(1, "\xf0\x9f\x98\x80", 20, 15);
 }
 
-Test(event_hostile, exactly_at_cap_is_not_truncated, .init = setup)
+Test(event_hostile, exactly_at_cap_is_not_truncated, .init = setup,
+     .fini = teardown)
 {
 	char *u = tu_repeat('u', 64), *h = tu_repeat('h', 256);
 	json_t *obj;
@@ -291,7 +302,8 @@ Test(event_hostile, exactly_at_cap_is_not_truncated, .init = setup)
 	free(h);
 }
 
-Test(event_hostile, multibyte_fields_shrunk_on_boundaries, .init = setup)
+Test(event_hostile, multibyte_fields_shrunk_on_boundaries, .init = setup,
+     .fini = teardown)
 {
 	/* 256 bytes of 2-byte characters, each copied as is. */
 	char rhost[10001] = "";
@@ -302,7 +314,7 @@ Test(event_hostile, multibyte_fields_shrunk_on_boundaries, .init = setup)
 	ev.rhost = rhost;
 	set_all(rhost);
 	for (int mode = 0; mode < 2; mode++) {
-		s.mode = (kvp_mode)mode;
+		te_set(s, "mode=%s", kvp_mode_name((kvp_mode)mode));
 		obj = encode(); /* parses: every cut was on a boundary */
 		for (const char *const *m = string_members; *m; m++) {
 			cr_assert_eq(strlen(te_str(obj, *m)) % 2, 0, "%s", *m);
@@ -312,7 +324,7 @@ Test(event_hostile, multibyte_fields_shrunk_on_boundaries, .init = setup)
 	}
 }
 
-Test(event_hostile, random_bytes_always_fit, .init = setup)
+Test(event_hostile, random_bytes_always_fit, .init = setup, .fini = teardown)
 {
 	enum { ROUNDS = 300, MAX = 3000 };
 	static char field[9][MAX + 1];
@@ -339,21 +351,25 @@ Test(event_hostile, random_bytes_always_fit, .init = setup)
 		ev.result = field[6];
 		ev.host = field[7];
 		ev.boot_id = field[8];
-		s.mode = (kvp_mode)(round % 2);
+		te_set(s, "mode=%s", kvp_mode_name((kvp_mode)(round % 2)));
 		obj = encode(); /* asserts limits, key format, valid JSON */
 		json_decref(obj);
 	}
 }
 
-Test(event_hostile, digests_never_shortened, .init = setup)
+Test(event_hostile, digests_never_shortened, .init = setup, .fini = teardown)
 {
 	char *big = tu_repeat('\x03', 10000);
 	char *dir = tu_mkdtemp();
 	json_t *obj;
 
-	te_settings(&s, dir);
-	for (int f = 0; f < KVP_FIELD_COUNT; f++)
-		s.fields[f] = KVP_FIELD_HASH;
+	static const char *const fields[] = {"user", "ruser", "rhost", "tty",
+					     "host"};
+
+	kvp_settings_free(s);
+	s = te_settings(dir);
+	for (size_t f = 0; f < sizeof(fields) / sizeof(*fields); f++)
+		te_field(s, fields[f], "hash");
 	set_all(big);
 	obj = encode();
 	cr_assert(truncated(obj));

@@ -1,18 +1,24 @@
 /* test_event_key.c - the record key of an event: its format, every event
  * name, the service token, both time forms and the random id. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "test_event_util.h"
 
-static kvp_settings s;
+static kvp_settings *s;
 static kvp_event ev;
 static char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
 
 static void setup(void)
 {
-	te_settings(&s, "/nonexistent");
+	s = te_settings("/nonexistent");
 	te_event(&ev);
+}
+
+static void teardown(void)
+{
+	kvp_settings_free(s);
 }
 
 /* The key's service token for `service`. */
@@ -21,17 +27,17 @@ static const char *token_of(const char *service)
 	static char parts[5][KVP_KEY_FIELD_SIZE + 1];
 
 	ev.service = service;
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	cr_assert(te_matches(key, TE_KEY_RE), "key: %s", key);
 	te_key_parts(key, parts);
 	return parts[2];
 }
 
-Test(event_key, format, .init = setup)
+Test(event_key, format, .init = setup, .fini = teardown)
 {
 	char parts[5][KVP_KEY_FIELD_SIZE + 1];
 
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	cr_assert(te_matches(key, TE_KEY_RE), "key: %s", key);
 	te_key_parts(key, parts);
 	cr_assert_str_eq(parts[0], "PAM_KVP");
@@ -41,7 +47,7 @@ Test(event_key, format, .init = setup)
 	cr_assert_eq(strlen(parts[4]), 8);
 }
 
-Test(event_key, every_event_type, .init = setup)
+Test(event_key, every_event_type, .init = setup, .fini = teardown)
 {
 	static const char *const names[KVP_EVENT_COUNT] = {
 	    "auth",	    "auth_fail",     "account",
@@ -52,7 +58,7 @@ Test(event_key, every_event_type, .init = setup)
 		json_t *obj;
 
 		ev.type = (kvp_event_type)t;
-		obj = te_encode_parse(&s, &ev, key);
+		obj = te_encode_parse(s, &ev, key);
 		te_key_parts(key, parts);
 		cr_assert_str_eq(parts[1], names[t]);
 		cr_assert_str_eq(te_str(obj, "event"), names[t]);
@@ -61,49 +67,52 @@ Test(event_key, every_event_type, .init = setup)
 	}
 }
 
-Test(event_key, unknown_event_type_rejected, .init = setup)
+Test(event_key, unknown_event_type_rejected, .init = setup, .fini = teardown)
 {
 	ev.type = KVP_EVENT_COUNT;
 	cr_assert_eq(
-	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 }
 
-Test(event_key, custom_prefix, .init = setup)
+Test(event_key, custom_prefix, .init = setup, .fini = teardown)
 {
 	char parts[5][KVP_KEY_FIELD_SIZE + 1];
 
-	strcpy(s.key_prefix, "My.Prefix-2");
-	te_encode(&s, &ev, key, value);
+	te_set(s, "key_prefix=My.Prefix-2");
+	te_encode(s, &ev, key, value);
 	te_key_parts(key, parts);
 	cr_assert_str_eq(parts[0], "My.Prefix-2");
 }
 
-Test(event_key, invalid_prefix_rejected, .init = setup)
+/* An invalid prefix never reaches the encoder: the settings refuse it. */
+Test(event_key, invalid_prefix_rejected, .init = setup, .fini = teardown)
 {
-	static const char *const bad[] = {"", "a|b", "sp ace", "ü", "x/y"};
+	static const char *const bad[] = {
+	    "",	 "a|b", "sp ace",
+	    "ü", "x/y", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+	char parts[5][KVP_KEY_FIELD_SIZE + 1], arg[64];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		strcpy(s.key_prefix, bad[i]);
-		cr_assert_eq(event_encode(&s, &ev, key, sizeof(key), value,
-					  sizeof(value)),
-			     KVP_ERR_INVALID_ARG, "prefix \"%s\"", bad[i]);
+		snprintf(arg, sizeof(arg), "key_prefix=%s", bad[i]);
+		cr_assert_eq(kvp_settings_set(s, arg), KVP_ERR_CONFIG,
+			     "prefix \"%s\"", bad[i]);
 	}
-	/* Not terminated inside its array. */
-	memset(s.key_prefix, 'A', sizeof(s.key_prefix));
-	cr_assert_eq(
-	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
-	    KVP_ERR_INVALID_ARG);
+	te_encode(s, &ev, key, value);
+	te_key_parts(key, parts);
+	cr_assert_str_eq(parts[0], "PAM_KVP");
 }
 
-Test(event_key, service_allowed_characters_kept, .init = setup)
+Test(event_key, service_allowed_characters_kept, .init = setup,
+     .fini = teardown)
 {
 	cr_assert_str_eq(token_of("sshd"), "sshd");
 	cr_assert_str_eq(token_of("systemd-user"), "systemd-user");
 	cr_assert_str_eq(token_of("Pam_Svc.1-x"), "Pam_Svc.1-x");
 }
 
-Test(event_key, service_other_bytes_become_underscores, .init = setup)
+Test(event_key, service_other_bytes_become_underscores, .init = setup,
+     .fini = teardown)
 {
 	cr_assert_str_eq(token_of("su -l"), "su_-l");
 	cr_assert_str_eq(token_of("a|b|c"), "a_b_c");
@@ -115,17 +124,19 @@ Test(event_key, service_other_bytes_become_underscores, .init = setup)
 	cr_assert_str_eq(token_of("\xff\xfe"), "__");
 }
 
-Test(event_key, service_value_field_keeps_original, .init = setup)
+Test(event_key, service_value_field_keeps_original, .init = setup,
+     .fini = teardown)
 {
 	json_t *obj;
 
 	ev.service = "su -l";
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_str_eq(te_str(obj, "service"), "su -l");
 	json_decref(obj);
 }
 
-Test(event_key, service_empty_or_missing_is_unknown, .init = setup)
+Test(event_key, service_empty_or_missing_is_unknown, .init = setup,
+     .fini = teardown)
 {
 	json_t *obj;
 
@@ -133,16 +144,16 @@ Test(event_key, service_empty_or_missing_is_unknown, .init = setup)
 	cr_assert_str_eq(token_of(NULL), "unknown");
 	/* The value leaves a missing service out, keeps an empty one. */
 	ev.service = NULL;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_not(te_has(obj, "service"));
 	json_decref(obj);
 	ev.service = "";
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_str_eq(te_str(obj, "service"), "");
 	json_decref(obj);
 }
 
-Test(event_key, service_bounded_to_64, .init = setup)
+Test(event_key, service_bounded_to_64, .init = setup, .fini = teardown)
 {
 	char *long_service = tu_repeat('s', 300);
 
@@ -151,25 +162,24 @@ Test(event_key, service_bounded_to_64, .init = setup)
 	free(long_service);
 }
 
-Test(event_key, longest_key_fits_safe_mode, .init = setup)
+Test(event_key, longest_key_fits_safe_mode, .init = setup, .fini = teardown)
 {
 	char *long_service = tu_repeat('\x01', 5000);
 
-	memset(s.key_prefix, 'P', KVP_KEY_PREFIX_MAX);
-	s.key_prefix[KVP_KEY_PREFIX_MAX] = '\0';
+	te_set(s, "key_prefix=%s", "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP");
 	ev.type = KVP_EVENT_SESSION_CLOSE;
 	ev.service = long_service;
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	/* 32 + "session_close" + 64 + 20 + 8 + 4 bars. */
 	cr_assert_eq(strlen(key), 141, "%zu: %s", strlen(key), key);
 	cr_assert_leq(strlen(key), KVP_SAFE_MAX_KEY_SIZE);
 	free(long_service);
 }
 
-Test(event_key, time_forms, .init = setup)
+Test(event_key, time_forms, .init = setup, .fini = teardown)
 {
 	char parts[5][KVP_KEY_FIELD_SIZE + 1];
-	json_t *obj = te_encode_parse(&s, &ev, key);
+	json_t *obj = te_encode_parse(s, &ev, key);
 
 	te_key_parts(key, parts);
 	cr_assert_str_eq(parts[3], "20261124T223346.123Z");
@@ -177,14 +187,15 @@ Test(event_key, time_forms, .init = setup)
 	json_decref(obj);
 }
 
-Test(event_key, time_milliseconds_truncated_and_padded, .init = setup)
+Test(event_key, time_milliseconds_truncated_and_padded, .init = setup,
+     .fini = teardown)
 {
 	char parts[5][KVP_KEY_FIELD_SIZE + 1];
 	json_t *obj;
 
 	ev.time.tv_sec = 0;
 	ev.time.tv_nsec = 999999999;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	te_key_parts(key, parts);
 	cr_assert_str_eq(parts[3], "19700101T000000.999Z");
 	cr_assert_str_eq(te_str(obj, "time"), "1970-01-01T00:00:00.999Z");
@@ -192,12 +203,12 @@ Test(event_key, time_milliseconds_truncated_and_padded, .init = setup)
 
 	ev.time.tv_sec = 1795559626;
 	ev.time.tv_nsec = 7000000;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_str_eq(te_str(obj, "time"), "2026-11-24T22:33:46.007Z");
 	json_decref(obj);
 }
 
-Test(event_key, time_zero_means_now, .init = setup)
+Test(event_key, time_zero_means_now, .init = setup, .fini = teardown)
 {
 	struct timespec before, after;
 	char parts[5][KVP_KEY_FIELD_SIZE + 1], lo[32], hi[32];
@@ -205,7 +216,7 @@ Test(event_key, time_zero_means_now, .init = setup)
 
 	ev.time = (struct timespec){0, 0};
 	clock_gettime(CLOCK_REALTIME, &before);
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	clock_gettime(CLOCK_REALTIME, &after);
 	te_key_parts(key, parts);
 	gmtime_r(&before.tv_sec, &tm);
@@ -218,30 +229,30 @@ Test(event_key, time_zero_means_now, .init = setup)
 	cr_assert_neq(strncmp(parts[3], "1970", 4), 0);
 }
 
-Test(event_key, time_out_of_range_rejected, .init = setup)
+Test(event_key, time_out_of_range_rejected, .init = setup, .fini = teardown)
 {
 	ev.time.tv_nsec = 1000000000L;
 	cr_assert_eq(
-	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 	ev.time.tv_nsec = -1;
 	cr_assert_eq(
-	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 	ev.time.tv_nsec = 0;
 	ev.time.tv_sec = 253402300800LL; /* year 10000 */
 	cr_assert_eq(
-	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
+	    event_encode(s, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 }
 
-Test(event_key, id_is_random, .init = setup)
+Test(event_key, id_is_random, .init = setup, .fini = teardown)
 {
 	char a[5][KVP_KEY_FIELD_SIZE + 1], b[5][KVP_KEY_FIELD_SIZE + 1];
 	char first[KVP_KEY_FIELD_SIZE + 1];
 
-	te_encode(&s, &ev, first, value);
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, first, value);
+	te_encode(s, &ev, key, value);
 	te_key_parts(first, a);
 	te_key_parts(key, b);
 	/* Same event, same time: only the id tells them apart. */
@@ -249,14 +260,14 @@ Test(event_key, id_is_random, .init = setup)
 	cr_assert_str_neq(a[4], b[4]);
 }
 
-Test(event_key, small_buffers_rejected, .init = setup)
+Test(event_key, small_buffers_rejected, .init = setup, .fini = teardown)
 {
-	cr_assert_eq(event_encode(&s, &ev, key, 10, value, sizeof(value)),
+	cr_assert_eq(event_encode(s, &ev, key, 10, value, sizeof(value)),
 		     KVP_ERR_INVALID_ARG);
-	cr_assert_eq(event_encode(&s, &ev, key, sizeof(key), value, 10),
+	cr_assert_eq(event_encode(s, &ev, key, sizeof(key), value, 10),
 		     KVP_ERR_INVALID_ARG);
 	cr_assert_eq(
-	    event_encode(&s, &ev, NULL, sizeof(key), value, sizeof(value)),
+	    event_encode(s, &ev, NULL, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 	cr_assert_eq(
 	    event_encode(NULL, &ev, key, sizeof(key), value, sizeof(value)),

@@ -117,16 +117,15 @@ Test(event_list, custom_and_invalid_prefix, .init = setup, .fini = teardown)
 Test(event_list, lists_what_record_wrote, .init = setup, .fini = teardown)
 {
 	static const int secs[] = {30, 10, 20, 10};
-	kvp_settings s;
+	kvp_settings *s = te_settings(p.dir);
 	kvp_event ev;
 	kvp_record_list l;
 
-	te_settings(&s, p.dir);
 	te_event(&ev);
 	for (size_t i = 0; i < 4; i++) {
 		ev.time.tv_sec = 1795559600 + secs[i];
 		ev.pid = (long long)i;
-		cr_assert_eq(kvp_event_record(&s, &ev), 0);
+		cr_assert_eq(kvp_event_record(s, &ev), 0);
 	}
 	cr_assert_eq(kvp_event_list(p.store, NULL, &l), 0);
 	cr_assert_eq(l.count, 4);
@@ -144,6 +143,7 @@ Test(event_list, lists_what_record_wrote, .init = setup, .fini = teardown)
 		json_decref(obj);
 	}
 	kvp_record_list_free(&l);
+	kvp_settings_free(s);
 }
 
 Test(event_list, reports_torn_tail, .init = setup, .fini = teardown)

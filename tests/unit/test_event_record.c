@@ -13,18 +13,19 @@
 #include "test_event_util.h"
 
 static struct tu_pool p;
-static kvp_settings s;
+static kvp_settings *s;
 static kvp_event ev;
 
 static void setup(void)
 {
 	tu_pool_setup(&p, KVP_MODE_SAFE);
-	te_settings(&s, p.dir);
+	s = te_settings(p.dir);
 	te_event(&ev);
 }
 
 static void teardown(void)
 {
+	kvp_settings_free(s);
 	tu_pool_teardown(&p);
 }
 
@@ -35,7 +36,7 @@ static void record_at(int sec)
 
 	ev.time.tv_sec = 1795559580 + sec;
 	ev.time.tv_nsec = (long)sec * 1000000L;
-	r = kvp_event_record(&s, &ev);
+	r = kvp_event_record(s, &ev);
 	cr_assert_eq(r, 0, "record: %d %s", r, kvp_error_last()->message);
 }
 
@@ -139,9 +140,9 @@ Test(event_record, creates_missing_directory, .init = setup, .fini = teardown)
 	kvp_store *st;
 	kvp_record_list l;
 
-	snprintf(s.pool_dir, sizeof(s.pool_dir), "%s/a/b", p.dir);
+	te_set(s, "pool_dir=%s/a/b", p.dir);
 	record_at(1);
-	st = tu_store(s.pool_dir, KVP_MODE_SAFE);
+	st = tu_store(kvp_settings_pool_dir(s), KVP_MODE_SAFE);
 	cr_assert_eq(kvp_store_dump(st, &l), 0);
 	cr_assert_eq(l.count, 1);
 	kvp_record_list_free(&l);
@@ -183,7 +184,7 @@ Test(event_record, insert_mode_writes_record, .init = setup, .fini = teardown)
 {
 	kvp_record_list l;
 
-	s.write = KVP_WRITE_INSERT;
+	te_set(s, "write=insert");
 	tu_plant(p.path, (const char *const[]){"other", "1", NULL});
 	record_at(1);
 	record_at(2);
@@ -201,8 +202,8 @@ Test(event_record, insert_mode_unique_key_cap, .init = setup, .fini = teardown)
 
 	plant_others(1024, NULL);
 	before = tu_read_file(p.path, &len);
-	s.write = KVP_WRITE_INSERT;
-	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_MAX_UNIQUE_KEYS);
+	te_set(s, "write=insert");
+	cr_assert_eq(kvp_event_record(s, &ev), KVP_ERR_MAX_UNIQUE_KEYS);
 	cr_assert_eq(kvp_error_last()->max, 1024);
 	tu_assert_file_is(p.path, before, len);
 	free(before);
@@ -215,8 +216,8 @@ Test(event_record, insert_mode_eviction_makes_room, .init = setup,
 	kvp_record_list l;
 
 	plant_others(1023, (const char *const[]){ours, "{}", NULL});
-	s.write = KVP_WRITE_INSERT;
-	s.max_records = 1;
+	te_set(s, "write=insert");
+	te_set(s, "max_records=1");
 	record_at(1);
 	l = dump();
 	cr_assert_eq(l.count, 1024);
@@ -257,7 +258,7 @@ Test(event_record, stale_pool_kept_without_clear_if_stale, .init = setup,
 {
 	kvp_record_list l;
 
-	s.clear_if_stale = false;
+	te_set(s, "clear_if_stale=no");
 	tu_plant(p.path, (const char *const[]){"old", "1", NULL});
 	tu_set_mtime(p.path, 0);
 	record_at(1);
@@ -270,7 +271,7 @@ Test(event_record, max_records_keeps_newest, .init = setup, .fini = teardown)
 {
 	kvp_record_list l;
 
-	s.max_records = 3;
+	te_set(s, "max_records=3");
 	for (int i = 1; i <= 10; i++)
 		record_at(i);
 	cr_assert_eq(kvp_event_list(p.store, NULL, &l), 0);
@@ -292,7 +293,7 @@ Test(event_record, oldest_by_key_time_not_disk_order, .init = setup,
 
 	tu_plant(p.path, (const char *const[]){t3, "3", t1, "1", "other", "o",
 					       t2, "2", NULL});
-	s.max_records = 3;
+	te_set(s, "max_records=3");
 	record_at(4);
 	l = dump();
 	cr_assert_eq(l.count, 4);
@@ -315,7 +316,7 @@ Test(event_record, equal_times_evict_lowest_slot, .init = setup,
 
 	tu_plant(p.path,
 		 (const char *const[]){a, "a", "other", "o", b, "b", NULL});
-	s.max_records = 2;
+	te_set(s, "max_records=2");
 	record_at(5);
 	l = dump();
 	cr_assert_not(has_key(&l, a));
@@ -334,7 +335,7 @@ Test(event_record, key_without_time_evicted_first, .init = setup,
 
 	tu_plant(p.path,
 		 (const char *const[]){t1, "1", "PAM_KVP|junk", "j", NULL});
-	s.max_records = 2;
+	te_set(s, "max_records=2");
 	record_at(5);
 	l = dump();
 	cr_assert_not(has_key(&l, "PAM_KVP|junk"));
@@ -352,7 +353,7 @@ Test(event_record, other_prefixes_never_evicted, .init = setup,
 
 	tu_plant(p.path,
 		 (const char *const[]){x, "1", low, "2", "PAM_KVP", "3", NULL});
-	s.max_records = 1;
+	te_set(s, "max_records=1");
 	record_at(1);
 	record_at(2);
 	l = dump();
@@ -389,7 +390,7 @@ Test(event_record, other_writers_records_byte_identical, .init = setup,
 
 	/* Ours interleaved with theirs; then many writes with a small cap
 	 * move their records around by swap-removes. */
-	s.max_records = 4;
+	te_set(s, "max_records=4");
 	for (int i = 0; i < OTHERS; i++) {
 		tu_append_file(p.path, planted + i * KVP_RECORD_SIZE,
 			       KVP_RECORD_SIZE);
@@ -412,7 +413,7 @@ Test(event_record, other_writers_records_byte_identical, .init = setup,
 
 Test(event_record, count_never_exceeds_max, .init = setup, .fini = teardown)
 {
-	s.max_records = 5;
+	te_set(s, "max_records=5");
 	for (int i = 0; i < 20; i++) {
 		kvp_record_list l;
 		record_at(i);
@@ -429,7 +430,7 @@ Test(event_record, max_records_lowered_evicts_many, .init = setup,
 
 	for (int i = 0; i < 12; i++)
 		record_at(i);
-	s.max_records = 2;
+	te_set(s, "max_records=2");
 	record_at(40);
 	cr_assert_eq(kvp_event_list(p.store, NULL, &l), 0);
 	cr_assert_eq(l.count, 2);
@@ -476,9 +477,9 @@ static void expect_timeout(bool use_flock)
 		cr_assert_eq(flock(fd, LOCK_EX), 0);
 	else
 		cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
-	s.lock_timeout_ms = 150;
+	te_set(s, "lock_timeout_ms=150");
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_LOCK_TIMEOUT);
+	cr_assert_eq(kvp_event_record(s, &ev), KVP_ERR_LOCK_TIMEOUT);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	elapsed_ms = (b.tv_sec - a.tv_sec) * 1000LL +
 		     (b.tv_nsec - a.tv_nsec) / 1000000LL;
@@ -501,21 +502,18 @@ Test(event_record, lock_timeout_on_fcntl_lock, .init = setup, .fini = teardown)
 	expect_timeout(false);
 }
 
+/* Settings out of range cannot be made: they never reach the writer. */
 Test(event_record, bad_settings_rejected_before_any_file, .init = setup,
      .fini = teardown)
 {
-	s.max_records = 0;
-	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_INVALID_ARG);
-	s.max_records = 1025;
-	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_INVALID_ARG);
-	te_settings(&s, p.dir);
-	s.write = (kvp_write_mode)5;
-	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_INVALID_ARG);
-	te_settings(&s, p.dir);
-	s.pool = (kvp_pool)17;
-	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_INVALID_ARG);
+	static const char *const bad[] = {"max_records=0", "max_records=1025",
+					  "write=5", "pool=17"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		cr_assert_eq(kvp_settings_set(s, bad[i]), KVP_ERR_CONFIG, "%s",
+			     bad[i]);
 	cr_assert_eq(kvp_event_record(NULL, &ev), KVP_ERR_INVALID_ARG);
-	cr_assert_eq(kvp_event_record(&s, NULL), KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_event_record(s, NULL), KVP_ERR_INVALID_ARG);
 	cr_assert_eq(tu_file_size(p.path), -1);
 }
 
@@ -531,11 +529,11 @@ Test(event_record, unknown_event_version_rejected, .init = setup,
 	cr_assert_eq(init.uid, -1);
 	cr_assert_null(init.service);
 	ev.version = 0;
-	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_event_record(s, &ev), KVP_ERR_INVALID_ARG);
 	cr_assert_neq(strstr(kvp_error_last()->message, "version 0"), NULL,
 		      "%s", kvp_error_last()->message);
 	ev.version = KVP_EVENT_VERSION + 1;
-	cr_assert_eq(kvp_event_record(&s, &ev), KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_event_record(s, &ev), KVP_ERR_INVALID_ARG);
 	cr_assert_eq(tu_file_size(p.path), -1);
 	ev.version = KVP_EVENT_VERSION;
 	record_at(1);
@@ -549,8 +547,8 @@ Test(event_record, other_pool_and_unsafe_mode, .init = setup, .fini = teardown)
 	kvp_record_list l;
 	json_t *obj;
 
-	s.pool = KVP_POOL_AUTO;
-	s.mode = KVP_MODE_UNSAFE;
+	te_set(s, "pool=auto");
+	te_set(s, "mode=unsafe");
 	ev.rhost = ev.user = ev.tty = ev.host = big;
 	record_at(1);
 	cr_assert_eq(kvp_store_new(&st, KVP_POOL_AUTO, p.dir, KVP_MODE_UNSAFE),

@@ -1,20 +1,64 @@
 /* test_event_util.c - see test_event_util.h. */
 #include <criterion/criterion.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_event_util.h"
 
-void te_settings(kvp_settings *s, const char *dir)
+kvp_settings *te_settings(const char *dir)
 {
-	kvp_settings_defaults(s);
-	cr_assert(snprintf(s->pool_dir, sizeof(s->pool_dir), "%s", dir) <
-		  (int)sizeof(s->pool_dir));
-	cr_assert(snprintf(s->hash_key_file, sizeof(s->hash_key_file),
-			   "%s/secret.key",
-			   dir) < (int)sizeof(s->hash_key_file));
+	kvp_settings *s = NULL;
+
+	cr_assert_eq(kvp_settings_new(&s), 0);
+	te_set(s, "pool_dir=%s", dir);
+	te_set(s, "hash_key_file=%s/secret.key", dir);
+	return s;
+}
+
+void te_set(kvp_settings *s, const char *fmt, ...)
+{
+	char *arg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&arg, fmt, ap) > 0);
+	va_end(ap);
+	cr_assert_eq(kvp_settings_set(s, arg), 0, "%s: %s", arg,
+		     kvp_error_last()->message);
+	free(arg);
+}
+
+void te_field(kvp_settings *s, const char *field, const char *policy)
+{
+	char *dir = tu_mkdtemp(), *path = tu_path(dir, "pam_kvp.conf");
+	char *text = NULL;
+	bool found = false;
+
+	cr_assert(
+	    asprintf(&text, "fields = { %s = \"%s\"; };\n", field, policy) > 0);
+	tu_write_file(path, text, strlen(text));
+	cr_assert_eq(kvp_settings_load(s, path, NULL, &found), 0, "%s",
+		     kvp_error_last()->message);
+	cr_assert(found);
+	tu_rmtree(dir);
+	free(text);
+	free(path);
+	free(dir);
+}
+
+kvp_mode te_mode(const kvp_settings *s)
+{
+	char *text = kvp_settings_format(s);
+	kvp_mode mode;
+
+	cr_assert_not_null(text);
+	mode = strstr(text, "\nmode = \"unsafe\";\n") ? KVP_MODE_UNSAFE
+						      : KVP_MODE_SAFE;
+	free(text);
+	return mode;
 }
 
 void te_event(kvp_event *ev)
@@ -42,8 +86,8 @@ void te_encode(const kvp_settings *s, const kvp_event *ev, char *key,
 			     KVP_VALUE_FIELD_SIZE + 1);
 
 	cr_assert_eq(r, 0, "encode: %d %s", r, kvp_error_last()->message);
-	cr_assert_leq(strlen(key), pool_max_key_size(s->mode));
-	cr_assert_leq(strlen(value), pool_max_value_size(s->mode),
+	cr_assert_leq(strlen(key), pool_max_key_size(te_mode(s)));
+	cr_assert_leq(strlen(value), pool_max_value_size(te_mode(s)),
 		      "value of %zu bytes", strlen(value));
 }
 

@@ -10,8 +10,17 @@
 #include "event/event_internal.h" /* event_encode, pool_max_*_size */
 #include "test_util.h"
 
-/* Defaults, with the pool and the hash secret inside `dir`. */
-void te_settings(kvp_settings *s, const char *dir);
+/* Defaults, with the pool and the hash secret ("<dir>/secret.key")
+ * inside `dir`; kvp_settings_free() them. */
+kvp_settings *te_settings(const char *dir);
+/* Apply the module argument printf(fmt, ...), asserting success. */
+void te_set(kvp_settings *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Set how `field` ("user", ...) is recorded ("plain", "hash", "omit"),
+ * through a pam_kvp.conf: fields are no module argument. */
+void te_field(kvp_settings *s, const char *field, const char *policy);
+/* The settings' mode, read from their printed form. */
+kvp_mode te_mode(const kvp_settings *s);
 
 /* An ordinary session_open event at 2026-11-24T22:33:46.123Z. */
 void te_event(kvp_event *ev);

@@ -4,22 +4,28 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "test_event_util.h"
 
-static kvp_settings s;
+static kvp_settings *s;
 static kvp_event ev;
 static char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
 
 static void setup(void)
 {
-	te_settings(&s, "/nonexistent");
+	s = te_settings("/nonexistent");
 	te_event(&ev);
 }
 
-Test(event_value, every_member_in_order, .init = setup)
+static void teardown(void)
+{
+	kvp_settings_free(s);
+}
+
+Test(event_value, every_member_in_order, .init = setup, .fini = teardown)
 {
 	json_t *obj;
 
@@ -27,7 +33,7 @@ Test(event_value, every_member_in_order, .init = setup)
 	ev.ruser = "bob";
 	ev.has_duration = true;
 	ev.duration_s = 12.5;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	te_assert_members(
 	    obj, (const char *const[]){"v", "event", "time", "service", "user",
 				       "rhost", "ruser", "tty", "pid", "uid",
@@ -56,9 +62,9 @@ Test(event_value, every_member_in_order, .init = setup)
 	json_decref(obj);
 }
 
-Test(event_value, compact_text, .init = setup)
+Test(event_value, compact_text, .init = setup, .fini = teardown)
 {
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	cr_assert_str_eq(
 	    value,
 	    "{\"v\":1,\"event\":\"session_open\",\"time\":\"2026-11-24T22:"
@@ -69,51 +75,51 @@ Test(event_value, compact_text, .init = setup)
 	    "\"6f1c0b4e-2d0e-4a8f-b5a2-8e1e4f6d7c90\"}");
 }
 
-Test(event_value, null_strings_left_out, .init = setup)
+Test(event_value, null_strings_left_out, .init = setup, .fini = teardown)
 {
 	json_t *obj;
 
 	ev.service = ev.user = ev.rhost = ev.tty = NULL;
 	ev.session = ev.result = NULL;
 	ev.pid = ev.uid = -1;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	te_assert_members(obj, (const char *const[]){"v", "event", "time",
 						     "host", "boot_id", NULL});
 	json_decref(obj);
 }
 
-Test(event_value, pid_and_uid, .init = setup)
+Test(event_value, pid_and_uid, .init = setup, .fini = teardown)
 {
 	json_t *obj;
 
 	ev.pid = -1;
 	ev.uid = 0;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_not(te_has(obj, "pid"));
 	cr_assert_eq(json_integer_value(json_object_get(obj, "uid")), 0);
 	json_decref(obj);
 
 	ev.pid = 4194304;
 	ev.uid = -5;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_eq(json_integer_value(json_object_get(obj, "pid")), 4194304);
 	cr_assert_not(te_has(obj, "uid"));
 	json_decref(obj);
 
 	ev.uid = 4294967294LL;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_eq(json_integer_value(json_object_get(obj, "uid")),
 		     4294967294LL);
 	json_decref(obj);
 }
 
-Test(event_value, empty_strings_kept, .init = setup)
+Test(event_value, empty_strings_kept, .init = setup, .fini = teardown)
 {
 	json_t *obj;
 
 	ev.user = "";
 	ev.rhost = "";
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_str_eq(te_str(obj, "user"), "");
 	cr_assert_str_eq(te_str(obj, "rhost"), "");
 	cr_assert_not(te_has(obj, "truncated"));
@@ -128,7 +134,7 @@ static const char *duration_text(double d)
 
 	ev.has_duration = true;
 	ev.duration_s = d;
-	te_encode(&s, &ev, key, value);
+	te_encode(s, &ev, key, value);
 	p = strstr(value, "\"duration_s\":");
 	cr_assert_not_null(p, "%s", value);
 	p += strlen("\"duration_s\":");
@@ -140,7 +146,8 @@ static const char *duration_text(double d)
 	return text;
 }
 
-Test(event_value, duration_millisecond_precision, .init = setup)
+Test(event_value, duration_millisecond_precision, .init = setup,
+     .fini = teardown)
 {
 	ev.type = KVP_EVENT_SESSION_CLOSE;
 	cr_assert_str_eq(duration_text(12.5), "12.5");
@@ -153,41 +160,41 @@ Test(event_value, duration_millisecond_precision, .init = setup)
 	cr_assert_str_eq(duration_text(-2.25), "-2.25");
 }
 
-Test(event_value, duration_only_when_given, .init = setup)
+Test(event_value, duration_only_when_given, .init = setup, .fini = teardown)
 {
 	json_t *obj;
 
 	ev.has_duration = false;
 	ev.duration_s = 99.0;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_not(te_has(obj, "duration_s"));
 	json_decref(obj);
 
 	/* JSON has no NaN or infinity: such a duration is left out. */
 	ev.has_duration = true;
 	ev.duration_s = NAN;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_not(te_has(obj, "duration_s"));
 	json_decref(obj);
 	ev.duration_s = INFINITY;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_not(te_has(obj, "duration_s"));
 	json_decref(obj);
 }
 
-Test(event_value, host_defaults_to_gethostname, .init = setup)
+Test(event_value, host_defaults_to_gethostname, .init = setup, .fini = teardown)
 {
 	char host[256] = "";
 	json_t *obj;
 
 	cr_assert_eq(gethostname(host, sizeof(host) - 1), 0);
 	ev.host = NULL;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_str_eq(te_str(obj, "host"), host);
 	json_decref(obj);
 }
 
-Test(event_value, boot_id_defaults_to_kernel, .init = setup)
+Test(event_value, boot_id_defaults_to_kernel, .init = setup, .fini = teardown)
 {
 	char want[128] = "";
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY);
@@ -200,25 +207,27 @@ Test(event_value, boot_id_defaults_to_kernel, .init = setup)
 	cr_assert_gt(n, 1);
 	want[n - 1] = '\0'; /* the newline */
 	ev.boot_id = NULL;
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_str_eq(te_str(obj, "boot_id"), want);
 	cr_assert_eq(strlen(want), 36);
 	json_decref(obj);
 }
 
-Test(event_value, omit_policy_per_field, .init = setup)
+Test(event_value, omit_policy_per_field, .init = setup, .fini = teardown)
 {
-	static const char *const names[KVP_FIELD_COUNT] = {
-	    "user", "ruser", "rhost", "tty", "host"};
+	static const char *const names[] = {"user", "ruser", "rhost", "tty",
+					    "host"};
+	enum { N = sizeof(names) / sizeof(*names) };
 
 	ev.ruser = "bob";
-	for (int f = 0; f < KVP_FIELD_COUNT; f++) {
+	for (int f = 0; f < N; f++) {
 		json_t *obj;
 
-		te_settings(&s, "/nonexistent");
-		s.fields[f] = KVP_FIELD_OMIT;
-		obj = te_encode_parse(&s, &ev, key);
-		for (int g = 0; g < KVP_FIELD_COUNT; g++)
+		kvp_settings_free(s);
+		s = te_settings("/nonexistent");
+		te_field(s, names[f], "omit");
+		obj = te_encode_parse(s, &ev, key);
+		for (int g = 0; g < N; g++)
 			cr_assert_eq(te_has(obj, names[g]), g != f, "%s/%s",
 				     names[f], names[g]);
 		cr_assert_not(te_has(obj, "truncated"));
@@ -227,38 +236,46 @@ Test(event_value, omit_policy_per_field, .init = setup)
 	}
 }
 
-Test(event_value, omitted_host_is_not_looked_up, .init = setup)
+Test(event_value, omitted_host_is_not_looked_up, .init = setup,
+     .fini = teardown)
 {
 	json_t *obj;
 
 	ev.host = NULL;
-	s.fields[KVP_FIELD_HOST] = KVP_FIELD_OMIT;
-	obj = te_encode_parse(&s, &ev, key);
+	te_field(s, "host", "omit");
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_not(te_has(obj, "host"));
 	cr_assert(te_has(obj, "boot_id"));
 	json_decref(obj);
 }
 
-Test(event_value, unknown_policy_rejected, .init = setup)
+/* An unknown policy or mode never reaches the encoder: the settings
+ * refuse it, and stay as they were. */
+Test(event_value, unknown_policy_rejected, .init = setup, .fini = teardown)
 {
-	s.fields[KVP_FIELD_TTY] = (kvp_field_policy)7;
-	cr_assert_eq(
-	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
-	    KVP_ERR_INVALID_ARG);
-	te_settings(&s, "/nonexistent");
-	s.mode = (kvp_mode)9;
-	cr_assert_eq(
-	    event_encode(&s, &ev, key, sizeof(key), value, sizeof(value)),
-	    KVP_ERR_INVALID_ARG);
+	char *dir = tu_mkdtemp(), *path = tu_path(dir, "pam_kvp.conf");
+	static const char text[] = "fields = { tty = \"7\"; };\n";
+	json_t *obj;
+
+	tu_write_file(path, text, sizeof(text) - 1);
+	cr_assert_eq(kvp_settings_load(s, path, NULL, NULL), KVP_ERR_CONFIG);
+	cr_assert_eq(kvp_settings_set(s, "mode=9"), KVP_ERR_CONFIG);
+	obj = te_encode_parse(s, &ev, key);
+	cr_assert_str_eq(te_str(obj, "tty"), "ssh");
+	json_decref(obj);
+	tu_rmtree(dir);
+	free(path);
+	free(dir);
 }
 
-Test(event_value, quotes_backslashes_and_newlines_round_trip, .init = setup)
+Test(event_value, quotes_backslashes_and_newlines_round_trip, .init = setup,
+     .fini = teardown)
 {
 	json_t *obj;
 
 	ev.user = "a\"b\\c";
 	ev.tty = "line1\nline2\ttab\r";
-	obj = te_encode_parse(&s, &ev, key);
+	obj = te_encode_parse(s, &ev, key);
 	cr_assert_str_eq(te_str(obj, "user"), "a\"b\\c");
 	cr_assert_str_eq(te_str(obj, "tty"), "line1\nline2\ttab\r");
 	cr_assert_not(te_has(obj, "truncated"));

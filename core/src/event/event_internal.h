@@ -14,8 +14,9 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "util/internal.h"
+#include "config/settings.h"
 #include "kvp/event.h"
+#include "util/internal.h"
 
 #define EVENT_CAP_SERVICE 64  /* also the key's service token */
 #define EVENT_CAP_USER	  64  /* user and ruser */
@@ -46,9 +47,6 @@ struct event_time {
 	char key[EVENT_TIME_KEY_SIZE];	 /* the key's sortable form */
 	char text[EVENT_TIME_TEXT_SIZE]; /* RFC 3339 for the value */
 };
-
-/* 1..KVP_KEY_PREFIX_MAX characters of [A-Za-z0-9._-]. */
-bool event_prefix_valid(const char *prefix);
 
 /* Both forms of `t` (UTC, milliseconds); {0,0} means now. */
 int event_time_format(const struct timespec *t, struct event_time *out);

@@ -13,25 +13,7 @@
 
 #include "event/event_internal.h"
 #include "pool/record.h"
-
-static bool token_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
-bool event_prefix_valid(const char *prefix)
-{
-	size_t n = 0;
-
-	if (!prefix)
-		return false;
-	for (; prefix[n]; n++)
-		if (n == KVP_KEY_PREFIX_MAX ||
-		    !token_char((unsigned char)prefix[n]))
-			return false;
-	return n > 0;
-}
+#include "util/token.h"
 
 int event_time_format(const struct timespec *t, struct event_time *out)
 {

@@ -7,6 +7,7 @@
 #include "event/event_internal.h"
 #include "pool/pool_txn.h"
 #include "pool/record_list.h"
+#include "util/token.h"
 
 static int by_key_time(const void *a, const void *b, void *recs)
 {
@@ -33,7 +34,7 @@ int kvp_event_list(const kvp_store *store, const char *prefix,
 	memset(out, 0, sizeof(*out));
 	if (!prefix)
 		prefix = KVP_DEFAULT_KEY_PREFIX;
-	if (!event_prefix_valid(prefix))
+	if (token_prefix_check(prefix) != TOKEN_OK)
 		return err_fail(KVP_ERR_INVALID_ARG, store->path, 0, 0,
 				"key prefix must be 1 to %d characters of "
 				"[A-Za-z0-9._-]",

@@ -1,0 +1,25 @@
+/* token.c - see token.h. */
+#include <string.h>
+
+#include "kvp/config.h"
+#include "util/token.h"
+
+bool token_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+enum token_fault token_prefix_check(const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	if (len == 0)
+		return TOKEN_EMPTY;
+	if (len > KVP_KEY_PREFIX_MAX)
+		return TOKEN_TOO_LONG;
+	for (size_t i = 0; i < len; i++)
+		if (!token_char((unsigned char)prefix[i]))
+			return TOKEN_BAD_CHAR;
+	return TOKEN_OK;
+}
