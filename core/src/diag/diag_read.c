@@ -102,6 +102,15 @@ static int dup_span(struct diag_arena *a, struct diag_span f, const char **out)
 static int from_key(kvp_diag_entry *e, const struct diag_key *k,
 		    struct diag_arena *a)
 {
+	const struct {
+		struct diag_span from;
+		const char **to;
+	} spans[] = {
+	    {k->agent, &e->agent},	   {k->vm_id, &e->vm_id},
+	    {k->name, &e->name},	   {k->event_id, &e->event_id},
+	    {k->timestamp, &e->timestamp}, {k->encoding, &e->encoding},
+	    {k->result, &e->result_text},  {k->source_type, &e->source_type},
+	};
 	int r = 0;
 
 	e->schema = k->schema;
@@ -113,22 +122,8 @@ static int from_key(kvp_diag_entry *e, const struct diag_key *k,
 	e->duration = k->duration_value;
 	e->has_time = k->has_time;
 	e->time = k->time;
-	if (r == 0)
-		r = dup_span(a, k->agent, &e->agent);
-	if (r == 0)
-		r = dup_span(a, k->vm_id, &e->vm_id);
-	if (r == 0)
-		r = dup_span(a, k->name, &e->name);
-	if (r == 0)
-		r = dup_span(a, k->event_id, &e->event_id);
-	if (r == 0)
-		r = dup_span(a, k->timestamp, &e->timestamp);
-	if (r == 0)
-		r = dup_span(a, k->encoding, &e->encoding);
-	if (r == 0)
-		r = dup_span(a, k->result, &e->result_text);
-	if (r == 0)
-		r = dup_span(a, k->source_type, &e->source_type);
+	for (size_t i = 0; r == 0 && i < sizeof(spans) / sizeof(*spans); i++)
+		r = dup_span(a, spans[i].from, spans[i].to);
 	return r;
 }
 
