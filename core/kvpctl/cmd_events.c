@@ -453,9 +453,6 @@ const struct kvpctl_command kvpctl_cmd_events = {
     .args = "[--json] [--follow] [--agent A] [--name GLOB] [--since TIME] "
 	    "[--kind K] [--prefix PREFIX] [--interval MS]",
     .summary = "show the diagnostics of every agent, oldest first",
-    .min_args = 0,
-    .max_args = 0,
-    .needs_store = false,
     .uses_config = true,
     .flags = events_flags,
     .run = run_events,

@@ -198,7 +198,6 @@ const struct kvpctl_command kvpctl_cmd_report = {
     .args = "--name NAME [--kind K] [--event-id UUID] [--result R] "
 	    "[--duration S] [--agent A] [--compress] [MESSAGE | -]",
     .summary = "write a diagnostic (DIAG records); print its event id",
-    .min_args = 0,
     .max_args = 1,
     .needs_store = true,
     .flags = report_flags,

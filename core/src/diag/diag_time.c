@@ -278,22 +278,25 @@ size_t diag_duration_format(const kvp_diag_duration *d,
 	return n < 0 ? 0 : (size_t)n;
 }
 
+/* 0, or KVP_ERR_INVALID_ARG saying what `s` should have been. */
+static int parsed(bool ok, const char *s, const char *expected)
+{
+	if (ok)
+		return 0;
+	return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0, "'%s' is not %s",
+			s ? s : "(null)", expected);
+}
+
 int kvp_diag_duration_parse(const char *s, kvp_diag_duration *out)
 {
-	if (!s || !out || !diag_duration_parse(s, strlen(s), out))
-		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
-				"'%s' is not decimal seconds (digits, then "
-				"optionally '.' and 1 to 9 digits)",
-				s ? s : "(null)");
-	return 0;
+	return parsed(s && out && diag_duration_parse(s, strlen(s), out), s,
+		      "decimal seconds (digits, then optionally '.' and 1 to "
+		      "9 digits)");
 }
 
 int kvp_diag_time_parse(const char *s, struct timespec *out)
 {
-	if (!s || !out || !diag_time_parse_rfc3339(s, strlen(s), out))
-		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
-				"'%s' is not an RFC 3339 date-time "
-				"(YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM))",
-				s ? s : "(null)");
-	return 0;
+	return parsed(s && out && diag_time_parse_rfc3339(s, strlen(s), out), s,
+		      "an RFC 3339 date-time "
+		      "(YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM))");
 }
