@@ -11,6 +11,7 @@
 #include "observe.h"
 #include "options.h"
 #include "session.h"
+#include "writer.h"
 
 #define ERR_SIZE 1024
 
@@ -112,9 +113,9 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 		ev.uid = account_uid(ev.user);
 	ev.result = ev.type == KVP_EVENT_AUTH_FAIL ? "auth_err" : "success";
 
-	if (kvp_event_record(&s, &ev) < 0) {
+	if (writer_record(&s, &ev) < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s",
-			   kvp_event_type_name(ev.type), kvp_error_message());
+			   kvp_event_type_name(ev.type), writer_error());
 		return s.on_error == KVP_ON_ERROR_FAIL ? fail_code(stack)
 						       : done_rc;
 	}
