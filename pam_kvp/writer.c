@@ -38,6 +38,12 @@
  * module loaded by an unprivileged program): it has no root to give a
  * child, and a root-owned pool is not writable to it anyway.
  *
+ * Not chosen: making this process's real and saved uid 0 around the
+ * write. It costs no fork, but the terminal's job-control signals (sent
+ * without a permission check) would have to be blocked around it, a
+ * frozen cgroup (a user's delegated one) would still hold the process
+ * with its locks, and no timer could end the write without ending su.
+ *
  * A failed fork is a failed record (logged; on_error applies), never a
  * fallback to writing in-process: a user can make fork fail (a delegated
  * cgroup's pids.max) and must not get the old behaviour back that way.
