@@ -122,19 +122,37 @@ static void remove_cgroup(void)
 	cgroup = NULL;
 }
 
+/* Where a pids cgroup can be made: the cgroup v1 pids hierarchy, or the
+ * cgroup v2 root when its children get the pids controller; NULL. */
+static const char *pids_base(void)
+{
+	const char *v2 = "/sys/fs/cgroup/cgroup.subtree_control";
+	char line[256] = "";
+	FILE *f;
+
+	if (access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) == 0)
+		return "/sys/fs/cgroup/pids";
+	f = fopen(v2, "r");
+	if (!f)
+		return NULL;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	return strstr(line, "pids") ? "/sys/fs/cgroup" : NULL;
+}
+
 /* A fork that fails (here: pids.max of a cgroup, which a user can set on
  * a delegated one) loses the record; it is never written in-process. */
 Test(setuid_paths, failed_fork_is_a_failed_record_not_a_fallback,
      .fini = remove_cgroup)
 {
-	const char *base = "/sys/fs/cgroup/pids";
+	const char *base = pids_base();
 	char max[4096];
 	pid_t pam;
 	FILE *f;
 
-	if (access(base, W_OK) != 0)
-		cr_skip_test("no writable cgroup v1 pids hierarchy at %s",
-			     base);
+	if (!base)
+		cr_skip_test("no pids cgroup controller to limit a fork with");
 	cr_assert(
 	    asprintf(&cgroup, "%s/pam_kvp_test.%ld", base, (long)getpid()) > 0);
 	if (mkdir(cgroup, 0755) != 0) {
