@@ -11,6 +11,7 @@
 #include "observe.h"
 #include "options.h"
 #include "session.h"
+#include "writer.h"
 
 #define ERR_SIZE 1024
 
@@ -83,9 +84,9 @@ static int record(pam_handle_t *pamh, enum stack stack, const kvp_settings *s,
 		ev->uid = account_uid(ev->user);
 	ev->result = ev->type == KVP_EVENT_AUTH_FAIL ? "auth_err" : "success";
 
-	if (kvp_event_record(s, ev) < 0) {
+	if (writer_record(s, ev) < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s", name,
-			   kvp_error_last()->message);
+			   writer_error());
 		return kvp_settings_on_error_fail(s) ? fail_code(stack)
 						     : done_rc;
 	}

@@ -144,6 +144,7 @@ void ph_init(void)
 
 void ph_fini(void)
 {
+	ph_setuid_fini();
 	ph_unmount_all();
 	ph_log_stop();
 	ph_pam_done();

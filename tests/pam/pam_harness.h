@@ -178,4 +178,52 @@ pid_t ph_lock_holder(const char *kind, const char *mode, const char *path,
 		     const char *seconds);
 void ph_stop(pid_t pid);
 
+/* ---- a PAM call in a setuid-like process (pam_setuid.c) ---- */
+
+enum ph_who {
+	PH_ROOT,   /* root in every uid: sshd, login, cron */
+	PH_SETUID, /* real uid and gids nobody, effective and saved uid 0:
+		    * su, passwd, chsh as the user runs them */
+	PH_NOBODY, /* nobody in every id */
+};
+enum ph_sigchld {
+	PH_SIGCHLD_DEFAULT,
+	PH_SIGCHLD_COUNT,  /* a handler that counts */
+	PH_SIGCHLD_REAP,   /* ... and reaps with waitpid(-1) */
+	PH_SIGCHLD_IGNORE, /* SIG_IGN: children reap themselves */
+};
+struct ph_pam_result {
+	int rv;	      /* pam_open_session's result */
+	long long ms; /* its duration */
+	int sigchld;  /* SIGCHLDs the process got meanwhile (COUNT, REAP) */
+};
+
+/* Fork a process that, in a process group of its own (a job, as a shell
+ * starts su), with that SIGCHLD disposition, after joining `cgroup` (a
+ * cgroup directory, or NULL), as `who`, runs pam_open_session through
+ * `service` as PH_USER; it is not waited for. ph_pam_finish() waits for
+ * it (bounded; it must exit 0) and returns the PAM result, and the rest
+ * into `out` (may be NULL). ph_fini() kills what a failed test left. */
+pid_t ph_pam_process(const char *service, enum ph_who who,
+		     enum ph_sigchld sigchld, const char *cgroup);
+int ph_pam_finish(pid_t pid, int limit_ms, struct ph_pam_result *out);
+void ph_setuid_fini(void);
+
+/* The pid owning a flock(2) lock on `path` (from /proc/locks), 0 if none;
+ * ph_wait_flock_owner waits (bounded) until there is one, and kills it
+ * at ph_fini() if it outlives the test. */
+pid_t ph_flock_owner(const char *path);
+pid_t ph_wait_flock_owner(const char *path);
+/* The state letter of /proc/PID/stat ('T' stopped, 'Z' zombie), or 0;
+ * wait (bounded) for 'T'. */
+char ph_proc_state(pid_t pid);
+void ph_wait_stopped(pid_t pid);
+/* The line `name` ("Uid:", "Gid:") of /proc/PID/status, tabs and the
+ * newline as spaces: "Uid: 0 0 0 0 ". malloc'd. */
+char *ph_status_line(pid_t pid, const char *name);
+/* A blocking write lock on fd as the pool's other writers take it:
+ * flock(LOCK_EX) (cloud-init) or, with posix, fcntl(F_SETLKW) on the
+ * whole file (hv_kvp_daemon); given up after `ms`. Granted? */
+bool ph_lock_within(int fd, bool posix, int ms);
+
 #endif

@@ -10,7 +10,7 @@
 # $KVP_PAM_MODULE) and tests/helpers' lock_holder in $KVP_TEST_HELPERS.
 
 PAM_HARNESS_SRC := tests/pam/pam_harness.c tests/pam/pam_logs.c \
-	tests/pam/pam_procs.c tests/pam/pam_records.c
+	tests/pam/pam_procs.c tests/pam/pam_records.c tests/pam/pam_setuid.c
 PAM_HARNESS_OBJ := $(PAM_HARNESS_SRC:%.c=$(BUILD)/%.o)
 PAM_CONFDIR_SRC := $(wildcard tests/pam/test_confdir*.c)
 PAM_SUITE_SRC := $(filter-out $(PAM_CONFDIR_SRC),\

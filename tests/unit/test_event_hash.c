@@ -160,10 +160,10 @@ Test(event_hash, key_file_created_0600_with_32_bytes, .init = setup,
 	free(h);
 }
 
-Test(event_hash, matches_hmac_sha256_of_the_key_file, .init = setup,
-     .fini = teardown)
+/* "hmac-sha256:" and the first 16 bytes of HMAC-SHA256(secret, msg) in
+ * hex, computed here with nettle directly. */
+static void digest_of(const void *msg, size_t msg_len, char want[45])
 {
-	char *h = hashed_user("alice"), want[45] = "hmac-sha256:";
 	size_t len;
 	unsigned char *secret = tu_read_file(key_file, &len);
 	struct hmac_sha256_ctx ctx;
@@ -171,13 +171,78 @@ Test(event_hash, matches_hmac_sha256_of_the_key_file, .init = setup,
 
 	cr_assert_eq(len, 32);
 	hmac_sha256_set_key(&ctx, len, secret);
-	hmac_sha256_update(&ctx, 5, (const uint8_t *)"alice");
+	hmac_sha256_update(&ctx, msg_len, msg);
 	hmac_sha256_digest(&ctx, sizeof(digest), digest);
+	strcpy(want, "hmac-sha256:");
 	for (int i = 0; i < 16; i++)
 		sprintf(want + 12 + 2 * i, "%02x", digest[i]);
+	free(secret);
+}
+
+/* The documented input: field || 0x00 || value. */
+static void expected(const char *field, const char *value, char want[45])
+{
+	char msg[256];
+	size_t n = strlen(field) + 1 + strlen(value);
+
+	cr_assert_lt(n, sizeof(msg));
+	memcpy(msg, field, strlen(field) + 1);
+	memcpy(msg + strlen(field) + 1, value, strlen(value));
+	digest_of(msg, n, want);
+}
+
+Test(event_hash, matches_hmac_sha256_of_name_nul_value, .init = setup,
+     .fini = teardown)
+{
+	char *h = hashed_user("alice"), want[45];
+
+	expected("user", "alice", want);
 	cr_assert_str_eq(h, want);
 	free(h);
-	free(secret);
+}
+
+/* Domain separation: the same value in two fields gives two digests, so
+ * a digest of a user name cannot be matched against one of a host. */
+Test(event_hash, same_value_in_two_fields_differs, .init = setup,
+     .fini = teardown)
+{
+	json_t *obj;
+
+	te_field(s, "rhost", "hash");
+	ev.user = "X";
+	ev.rhost = "X";
+	te_encode(s, &ev, key, value);
+	obj = te_parse(value);
+	cr_assert(te_matches(te_str(obj, "user"), HASH_RE));
+	cr_assert(te_matches(te_str(obj, "rhost"), HASH_RE));
+	cr_assert_str_neq(te_str(obj, "user"), te_str(obj, "rhost"));
+	json_decref(obj);
+}
+
+Test(event_hash, every_field_hashes_its_name_and_value, .init = setup,
+     .fini = teardown)
+{
+	static const char *const names[] = {"user", "ruser", "rhost",
+					    "tty",  "host",  NULL};
+	json_t *obj;
+	char want[45];
+
+	for (const char *const *n = names; *n; n++)
+		te_field(s, *n, "hash");
+	ev.user = ev.ruser = ev.rhost = ev.tty = ev.host = "same";
+	te_encode(s, &ev, key, value);
+	obj = te_parse(value);
+	for (const char *const *n = names; *n; n++) {
+		expected(*n, "same", want);
+		cr_assert_str_eq(te_str(obj, *n), want, "%s", *n);
+	}
+	/* Neither the digest of the value alone (the old form) nor of the
+	 * name and value without the separator. */
+	digest_of("same", 4, want);
+	cr_assert_str_neq(te_str(obj, "user"), want);
+	digest_of("usersame", 8, want);
+	cr_assert_str_neq(te_str(obj, "user"), want);
+	json_decref(obj);
 }
 
 Test(event_hash, existing_key_file_used_not_replaced, .init = setup,

@@ -86,6 +86,8 @@ KVP_EXTERN bool kvp_settings_event_enabled(const kvp_settings *s,
 KVP_EXTERN bool kvp_settings_on_error_fail(const kvp_settings *s);
 /* fields.user is "plain", so the account's uid may be recorded too. */
 KVP_EXTERN bool kvp_settings_user_plain(const kvp_settings *s);
+/* lock_timeout_ms: the longest wait for the pool's locks. */
+KVP_EXTERN unsigned int kvp_settings_lock_timeout_ms(const kvp_settings *s);
 /* The module argument "debug" was given. */
 KVP_EXTERN bool kvp_settings_debug(const kvp_settings *s);
 

@@ -113,6 +113,11 @@ bool kvp_settings_user_plain(const kvp_settings *s)
 	return s->fields[KVP_FIELD_USER] == KVP_FIELD_PLAIN;
 }
 
+unsigned int kvp_settings_lock_timeout_ms(const kvp_settings *s)
+{
+	return s->lock_timeout_ms;
+}
+
 bool kvp_settings_debug(const kvp_settings *s)
 {
 	return s->debug;

@@ -250,9 +250,9 @@ static int gather_strings(const kvp_settings *s, const kvp_event *ev,
 	in[F_BOOT_ID].raw = boot_id;
 
 	for (int i = 0; i < F_COUNT; i++) {
-		int r = event_str_make(&v->str[i], in[i].raw, in[i].cap,
-				       in[i].policy, secret, &v->truncated,
-				       &v->hash_unavailable);
+		int r = event_str_make(&v->str[i], field_names[i], in[i].raw,
+				       in[i].cap, in[i].policy, secret,
+				       &v->truncated, &v->hash_unavailable);
 		if (r < 0)
 			return r;
 	}

@@ -29,7 +29,7 @@ static int make_plain(struct event_str *out, const char *raw, size_t cap,
 	return 0;
 }
 
-static int make_hash(struct event_str *out, const char *raw,
+static int make_hash(struct event_str *out, const char *name, const char *raw,
 		     struct event_secret *secret, bool *hash_unavailable)
 {
 	if (secret->state == 0)
@@ -42,21 +42,22 @@ static int make_hash(struct event_str *out, const char *raw,
 	out->text = malloc(EVENT_HASH_LEN + 1);
 	if (!out->text)
 		return err_fail_nomem(NULL);
-	event_hash(secret->key, raw, strlen(raw), out->text);
+	event_hash(secret->key, name, raw, strlen(raw), out->text);
 	out->len = EVENT_HASH_LEN;
 	out->digest = true;
 	return 0;
 }
 
-int event_str_make(struct event_str *out, const char *raw, size_t cap,
-		   kvp_field_policy policy, struct event_secret *secret,
-		   bool *cut, bool *hash_unavailable)
+int event_str_make(struct event_str *out, const char *name, const char *raw,
+		   size_t cap, kvp_field_policy policy,
+		   struct event_secret *secret, bool *cut,
+		   bool *hash_unavailable)
 {
 	memset(out, 0, sizeof(*out));
 	if (!raw || policy == KVP_FIELD_OMIT)
 		return 0;
 	if (policy == KVP_FIELD_HASH)
-		return make_hash(out, raw, secret, hash_unavailable);
+		return make_hash(out, name, raw, secret, hash_unavailable);
 	return make_plain(out, raw, cap, cut);
 }
 

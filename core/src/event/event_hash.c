@@ -1,5 +1,7 @@
 /* event_hash.c - the "hash" field policy: HMAC-SHA256 (nettle) keyed with
- * a 32-byte secret kept in a file (kvp_settings.hash_key_file).
+ * a 32-byte secret kept in a file (kvp_settings.hash_key_file), over the
+ * field's name, a NUL byte and the value, so that equal values of two
+ * fields (user=X, rhost=X) give unrelated digests.
  *
  * The secret is read on every use, never cached, so a replaced or removed
  * key file takes effect at the next event even in a long-running process.
@@ -112,14 +114,17 @@ int event_secret_load(const char *path, unsigned char key[EVENT_SECRET_SIZE])
 	return -1;
 }
 
-void event_hash(const unsigned char key[EVENT_SECRET_SIZE], const char *s,
-		size_t len, char out[EVENT_HASH_LEN + 1])
+void event_hash(const unsigned char key[EVENT_SECRET_SIZE], const char *field,
+		const char *s, size_t len, char out[EVENT_HASH_LEN + 1])
 {
 	struct hmac_sha256_ctx ctx;
 	uint8_t digest[DIGEST_BYTES];
 	size_t o = sizeof(EVENT_HASH_PREFIX) - 1;
 
 	hmac_sha256_set_key(&ctx, EVENT_SECRET_SIZE, key);
+	/* The field's name and a NUL first (a name holds no NUL, so the
+	 * input splits one way only): user=X and rhost=X differ. */
+	hmac_sha256_update(&ctx, strlen(field) + 1, (const uint8_t *)field);
 	hmac_sha256_update(&ctx, len, (const uint8_t *)s);
 	hmac_sha256_digest(&ctx, DIGEST_BYTES, digest);
 	explicit_bzero(&ctx, sizeof(ctx));

@@ -75,9 +75,11 @@ int event_key_time_cmp(const unsigned char *a, const unsigned char *b);
  * record says "hash_unavailable" instead). */
 int event_secret_load(const char *path, unsigned char key[EVENT_SECRET_SIZE]);
 
-/* "hmac-sha256:" and the first 16 bytes of HMAC-SHA256(key, s) in hex. */
-void event_hash(const unsigned char key[EVENT_SECRET_SIZE], const char *s,
-		size_t len, char out[EVENT_HASH_LEN + 1]);
+/* "hmac-sha256:" and, in hex, the first 16 bytes of
+ * HMAC-SHA256(key, field || 0x00 || s[0..len)), `field` being the JSON
+ * member's name ("user", "rhost", ...). */
+void event_hash(const unsigned char key[EVENT_SECRET_SIZE], const char *field,
+		const char *s, size_t len, char out[EVENT_HASH_LEN + 1]);
 
 /* ---- event_fields.c: one string field of the value ---- */
 
@@ -95,12 +97,13 @@ struct event_secret {
 };
 
 /* Fill `out` from `raw` (NULL: absent) under `policy`: plain is made valid
- * UTF-8 and cut to `cap` bytes (*cut then set), hash is the digest of all
- * of `raw`, omit is absent. A hash without a secret is absent and sets
- * *hash_unavailable. 0 or KVP_ERR_NOMEM. */
-int event_str_make(struct event_str *out, const char *raw, size_t cap,
-		   kvp_field_policy policy, struct event_secret *secret,
-		   bool *cut, bool *hash_unavailable);
+ * UTF-8 and cut to `cap` bytes (*cut then set), hash is the digest of the
+ * field's `name` and all of `raw`, omit is absent. A hash without a
+ * secret is absent and sets *hash_unavailable. 0 or KVP_ERR_NOMEM. */
+int event_str_make(struct event_str *out, const char *name, const char *raw,
+		   size_t cap, kvp_field_policy policy,
+		   struct event_secret *secret, bool *cut,
+		   bool *hash_unavailable);
 void event_str_free(struct event_str *s);
 
 /* Bytes jansson writes for s[0..len) between the quotes (compact output,
