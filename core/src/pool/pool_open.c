@@ -1,9 +1,14 @@
-/* pool_open.c - find the pool file on disk: its directory is opened by
- * trust_open_dir (util/trust.c): from "/", one component at a time, none
- * a symbolic link, each owned by root (or by us) and writable by no one
- * else; writers create missing components 0755. The file is opened
- * relative to that descriptor, O_NOFOLLOW, and created 0600 for writers;
- * anything but a regular file is refused. */
+/* pool_open.c - find the pool file on disk and decide whether to trust it.
+ *
+ * The directory is opened by trust_open_dir (util/trust.c): from "/", one
+ * component at a time, none a symbolic link, each owned by root (or by
+ * us) and writable by no one else; writers create missing components
+ * 0755. The file is opened relative to that descriptor, O_NOFOLLOW, and
+ * created 0600 for writers. Once the locks are held, its fstat must show
+ * a regular file with one hard link owned by root or us (a writer: by
+ * us); a writer then makes it 0600 if it is not, so that no other user
+ * can open it (and so take a lock that blocks every write) or read the
+ * logins in it. hv_kvp_daemon creates the pool files 0644. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -25,9 +30,9 @@ static int open_failed(int err, const char *path)
 	return err_fail_errno(err, path, "open");
 }
 
-/* Open for writing in `dir`, creating the file 0600 when missing. O_EXCL
- * on create so a symlink planted at the path is refused, and an explicit
- * fchmod so the umask cannot widen or narrow 0600. */
+/* Open for writing in `dir`, creating the file when missing. O_EXCL on
+ * create so a symlink planted at the path is refused; the mode is made
+ * exactly 0600 by pool_trust_file() under the locks. */
 static int open_create(const kvp_store *s, int dir)
 {
 	const char *name = kvp_pool_file_name(s->pool);
@@ -41,14 +46,8 @@ static int open_create(const kvp_store *s, int dir)
 
 		fd = openat(dir, name, O_RDWR | O_CREAT | O_EXCL | OPEN_FLAGS,
 			    FILE_MODE);
-		if (fd >= 0) {
-			if (fchmod(fd, FILE_MODE) == -1) {
-				int err = errno;
-				close(fd);
-				return err_fail_errno(err, s->path, "fchmod");
-			}
+		if (fd >= 0)
 			return fd;
-		}
 		if (errno != EEXIST) /* ENOENT: the directory was removed */
 			return open_failed(errno, s->path);
 		/* created by someone else meanwhile */
@@ -92,11 +91,18 @@ int pool_open(const kvp_store *s, enum pool_access access, int *fd)
 	return r;
 }
 
-int pool_check_regular(const kvp_store *s, const struct stat *st)
+int pool_trust_file(const kvp_store *s, int fd, const struct stat *st,
+		    bool writer)
 {
-	if (!S_ISREG(st->st_mode))
-		return err_fail(KVP_ERR_CORRUPT, s->path, 0, 0,
-				"not a regular file");
+	int r = trust_stat(st, s->path,
+			   TRUST_REGULAR | TRUST_ONE_LINK |
+			       (writer ? TRUST_OWNER_SELF : TRUST_OWNER),
+			   KVP_ERR_CORRUPT);
+
+	if (r < 0 || !writer || (st->st_mode & 07777) == FILE_MODE)
+		return r;
+	if (fchmod(fd, FILE_MODE) == -1)
+		return err_fail_errno(errno, s->path, "fchmod");
 	return 0;
 }
 
@@ -113,7 +119,7 @@ int pool_stat_mtime(const kvp_store *s, long long *mtime)
 		r = errno == ENOENT ? 1
 				    : err_fail_errno(errno, s->path, "stat");
 	else
-		r = pool_check_regular(s, &st);
+		r = pool_trust_file(s, -1, &st, false);
 	close(dir);
 	if (r == 0)
 		*mtime = (long long)st.st_mtim.tv_sec;

@@ -133,7 +133,7 @@ int pool_txn_truncate(struct pool_txn *t, size_t records);
 /* Stat the store's file without following a link, no lock taken, from its
  * checked directory (as pool_open): its mtime (s) into *mtime. 0; 1 when
  * missing; <0 on error, Corrupt for anything but a regular file (a
- * symbolic link too). */
+ * symbolic link too) and for what a reader refuses (pool_open.h). */
 int pool_stat_mtime(const kvp_store *s, long long *mtime);
 
 #endif
