@@ -334,6 +334,19 @@ Test(trust, missing_directory_reads_empty, .init = setup, .fini = teardown)
 	free(dir);
 }
 
+/* pool_dir "/" itself: no component to walk, "/" is opened. */
+Test(trust, root_directory_as_pool_dir)
+{
+	kvp_store *s = tu_store("/", KVP_MODE_SAFE);
+	size_t n = 7;
+
+	if (tu_file_size("/.kvp_pool_1") != -1)
+		cr_skip_test("/.kvp_pool_1 exists here");
+	cr_assert_eq(kvp_store_len(s, &n), 0, "%s", kvp_error_last()->message);
+	cr_assert_eq(n, 0);
+	kvp_store_free(s);
+}
+
 /* A relative pool_dir is walked from "/" through the working directory,
  * "." and ".." included; the working directory's own trust counts. */
 Test(trust, relative_directory_walked_from_root, .init = setup,

@@ -15,8 +15,12 @@
 static int check_owner(const struct stat *st, const char *path,
 		       unsigned int rules, int code)
 {
-	uid_t me = geteuid();
+	uid_t me;
 
+	/* Root's is trusted unless it must be ours: no geteuid(2) then. */
+	if (st->st_uid == 0 && !(rules & TRUST_OWNER_SELF))
+		return 0;
+	me = geteuid();
 	if (st->st_uid == me)
 		return 0;
 	if (me == 0)
@@ -26,11 +30,9 @@ static int check_owner(const struct stat *st, const char *path,
 		return err_fail(code, path, 0, 0,
 				"owned by uid %ld, not uid %ld",
 				(long)st->st_uid, (long)me);
-	if (st->st_uid != 0)
-		return err_fail(code, path, 0, 0,
-				"owned by uid %ld, not root or uid %ld",
-				(long)st->st_uid, (long)me);
-	return 0;
+	return err_fail(code, path, 0, 0,
+			"owned by uid %ld, not root or uid %ld",
+			(long)st->st_uid, (long)me);
 }
 
 int trust_stat(const struct stat *st, const char *path, unsigned int rules,
@@ -107,8 +109,9 @@ static int make_dir(int parent, const char *name, const char *path, mode_t mode)
 }
 
 /* Step from *fd into its component `name` (`path` is the walk so far,
- * `name` its last component). 0, 1 missing, <0; *fd is the new one on 0
- * and unchanged otherwise. */
+ * `name` its last component; from AT_FDCWD, `name` is the absolute path
+ * of the first component). 0, 1 missing, <0; *fd is the new one on 0 and
+ * unchanged otherwise. */
 static int step(int *fd, const char *name, const char *path, mode_t create_mode,
 		int code)
 {
@@ -123,7 +126,8 @@ static int step(int *fd, const char *name, const char *path, mode_t create_mode,
 	} else if (next < 0) {
 		return open_failed(*fd, name, path, errno);
 	}
-	close(*fd);
+	if (*fd >= 0)
+		close(*fd);
 	*fd = next;
 	return check_dir(next, path, code);
 }
@@ -145,20 +149,21 @@ static char *absolute(const char *dir)
 int trust_open_dir(const char *dir, mode_t create_mode, int code, int *dirfd)
 {
 	char *path = absolute(dir);
+	struct stat st;
 	char *p;
-	int fd, r;
+	int fd = AT_FDCWD, r;
 
 	*dirfd = -1;
 	if (!path)
 		return errno == ENOMEM ? err_fail_nomem(dir)
 				       : err_fail_errno(errno, dir, "getcwd");
-	fd = open("/", DIR_FLAGS);
-	if (fd < 0) {
-		r = err_fail_errno(errno, "/", "open");
-		free(path);
-		return r;
-	}
-	r = check_dir(fd, "/", code);
+	/* "/" is never a link and only a chroot of ours could change it: a
+	 * stat checks it, and the first component is opened by its absolute
+	 * path, which saves opening and closing "/" itself. */
+	if (stat("/", &st) == -1)
+		r = err_fail_errno(errno, "/", "stat");
+	else
+		r = trust_stat(&st, "/", TRUST_OWNER | TRUST_NOT_SHARED, code);
 	/* Each component in turn: cut the path after it, so that `path`
 	 * names the walk so far (for messages) and `p` the component. */
 	for (p = path; r == 0;) {
@@ -172,13 +177,20 @@ int trust_open_dir(const char *dir, mode_t create_mode, int code, int *dirfd)
 		saved = *end;
 		*end = '\0';
 		if (strcmp(p, ".") != 0)
-			r = step(&fd, p, path, create_mode, code);
+			r = step(&fd, fd == AT_FDCWD ? path : p, path,
+				 create_mode, code);
 		*end = saved;
 		p = end;
 	}
 	free(path);
+	if (r == 0 && fd == AT_FDCWD) { /* `dir` is "/" */
+		fd = open("/", DIR_FLAGS);
+		if (fd < 0)
+			r = err_fail_errno(errno, "/", "open");
+	}
 	if (r != 0) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return r;
 	}
 	*dirfd = fd;
