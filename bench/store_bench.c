@@ -1,7 +1,9 @@
 /* store_bench.c - time per store operation, and single operations between
  * markers for counting their system calls (bench/syscalls.sh).
  *
- *   store_bench                 median and mean ns per op, tmpfs-free
+ *   store_bench                 median and mean ns per op, tmpfs-free;
+ *                               len-missing (a pool not there) is about
+ *                               the cost of the directory walk
  *   store_bench --strace OP     set up, then run OP once between markers
  */
 #include <stdio.h>
@@ -60,12 +62,17 @@ enum op {
 	OP_DELETE,
 	OP_ENTRIES,
 	OP_LEN,
+	OP_LEN_MISSING,
 	OP_COUNT
 };
 static const char *const op_names[OP_COUNT] = {
     "append",  "insert-new", "insert-existing", "read", "delete",
-    "entries", "len",
+    "entries", "len",	     "len-missing",
 };
+
+/* A pool of the same directory that does not exist: len-missing is the
+ * directory walk (util/trust.c) and one failing openat. */
+static kvp_store *missing;
 
 /* One operation against a 1000-record pool (append on an empty one). */
 static void run_op(kvp_store *s, enum op op, int i)
@@ -105,6 +112,10 @@ static void run_op(kvp_store *s, enum op op, int i)
 	case OP_LEN:
 		if (kvp_store_len(s, &n) < 0)
 			die("len");
+		break;
+	case OP_LEN_MISSING:
+		if (kvp_store_len(missing, &n) < 0 || n != 0)
+			die("len of a missing pool");
 		break;
 	case OP_COUNT: break;
 	}
@@ -171,7 +182,9 @@ int main(int argc, char **argv)
 
 	if (!mkdtemp(dir))
 		return 1;
-	if (kvp_store_new(&s, KVP_POOL_GUEST, dir, KVP_MODE_SAFE) < 0)
+	if (kvp_store_new(&s, KVP_POOL_GUEST, dir, KVP_MODE_SAFE) < 0 ||
+	    kvp_store_new(&missing, KVP_POOL_AUTO_INTERNAL, dir,
+			  KVP_MODE_SAFE) < 0)
 		die("new");
 	if (argc == 3 && strcmp(argv[1], "--strace") == 0) {
 		r = strace_one(s, argv[2]);
@@ -188,5 +201,6 @@ int main(int argc, char **argv)
 	unlink(kvp_store_path(s));
 	rmdir(dir);
 	kvp_store_free(s);
+	kvp_store_free(missing);
 	return r;
 }

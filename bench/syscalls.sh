@@ -2,16 +2,30 @@
 # System calls made by one store operation: strace the benchmark running
 # the operation once between two marker calls and count what lies between.
 # Usage: syscalls.sh PATH/TO/store_bench
+#
+# Each operation first walks the pool directory from / (util/trust.c: a
+# stat of /, then openat, close of the previous one and fstat per
+# component; the directory is closed after the pool file's openat): the
+# "dir" column, 7 for the benchmark's /tmp/kvp-bench.XXXXXX (10 for
+# /var/lib/hyperv). "file" is the rest: the pool file's own calls.
 set -eu
 bench=${1:?usage: syscalls.sh store_bench}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-printf '\nsystem calls per operation (1000-record pool; append on empty)\n'
-printf '%-16s %5s  %s\n' op count calls
-for op in append insert-new insert-existing read delete entries len; do
+printf '\nsystem calls per operation (1000-record pool in /tmp/kvp-bench.*;'
+printf ' append on empty)\n'
+printf '%-16s %5s %4s %4s  %s\n' op count dir file calls
+for op in append insert-new insert-existing read delete entries len \
+	len-missing; do
 	strace -qq -o "$log" "$bench" --strace "$op"
 	calls=$(awk '/kvp-bench-start/ {on=1; next} /kvp-bench-end/ {on=0}
 		on {sub(/\(.*/, ""); print}' "$log")
-	printf '%-16s %5d  %s\n' "$op" "$(echo "$calls" | grep -c .)" \
-		"$(echo "$calls" | tr '\n' ' ')"
+	count=$(echo "$calls" | grep -c .)
+	# The walk: everything before the pool's openat, and the close of
+	# the directory right after it (the first flock comes next; with no
+	# file, the failed openat is the file's one call).
+	lock=$(echo "$calls" | grep -n -m1 '^flock$' | cut -d: -f1 || true)
+	dir=$((${lock:-$((count + 1))} - 2))
+	printf '%-16s %5d %4d %4d  %s\n' "$op" "$count" "$dir" \
+		"$((count - dir))" "$(echo "$calls" | tr '\n' ' ')"
 done

@@ -272,15 +272,18 @@ Test(kvpctl_errors, lock_timeout_against_a_posix_lock_names_the_holder)
 Test(kvpctl_errors, pool_below_a_regular_file_is_an_io_error)
 {
 	char *file = tu_path(kr_dir, "plain");
-	char *path = tu_path(file, ".kvp_pool_1");
+	char *line = NULL;
 
+	/* The message names the component that is not a directory (the
+	 * directory walk of util/trust.c), not the pool file below it. */
+	cr_assert(asprintf(&line, "%s: open: Not a directory", file) > 0);
 	tu_write_file(file, "x", 1);
 	expect_failure(
-	    3, "Not a directory",
+	    3, line,
 	    (const char *const[]){"--dir", file, "set", "k", "v", NULL});
-	expect_failure(3, path,
+	expect_failure(3, line,
 		       (const char *const[]){"--dir", file, "list", NULL});
-	free(path);
+	free(line);
 	free(file);
 }
 

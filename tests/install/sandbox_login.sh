@@ -65,11 +65,22 @@ EOF
 pam() {
 	pamtester -I rhost=203.0.113.7 -I tty=pts/0 kvp-login "$user" "$@"
 }
+# hv_kvp_daemon creates the pools 0644 (any user could read the logins
+# and block every write with a lock): the first record makes it 0600.
+mkdir -p /var/lib/hyperv
+[ -e "$pool" ] || : >"$pool"
+chmod 0644 "$pool"
+expect "a 0644 pool before the first login: $user can open it" \
+	runuser -u "$user" -- test -r "$pool"
 if echo "wrong password" | pam authenticate; then
 	bad "a wrong password is refused"
 else
 	ok "a wrong password is refused"
 fi
+expect "after that login's record the pool is 0600 root" \
+	test "$(stat -c '%a %U' "$pool")" = "600 root"
+expect "and $user can no longer open it" \
+	sh -c '! runuser -u "$1" -- cat "$2" >/dev/null 2>&1' - "$user" "$pool"
 expect "the right password: authenticate, acct_mgmt, open/close_session" \
 	sh -c 'printf "%s\n" "$1" | pamtester -I rhost=203.0.113.7 \
 	-I tty=pts/0 kvp-login "$2" authenticate acct_mgmt open_session \

@@ -284,13 +284,15 @@ Test(interop_guest, torn_tail_skipped_by_both)
 
 /* At start the daemon creates all five pool files (O_CREAT, 0644 under
  * the service's umask 022) and keeps a descriptor of each open for its
- * locks; libkvpcore leaves an existing file's mode alone, so on a VM the
- * guest pool, login records included, is readable by every local user
- * rather than 0600. */
-Test(interop_guest, daemon_creates_every_pool_world_readable)
+ * locks. A pool readable by every local user shows the logins and lets
+ * any user block every write with a lock on a read-only descriptor, so a
+ * libkvpcore write makes the pool 0600; the daemon (root) goes on serving
+ * it through its open descriptor, our record included. */
+Test(interop_guest, daemon_creates_every_pool_world_readable_we_make_ours_0600)
 {
 	struct hv_daemon *d = hv_start(0);
 	kvp_store *s = hv_store(d, KVP_POOL_GUEST, KVP_MODE_SAFE);
+	static struct hv_reply r;
 	struct stat st;
 
 	for (int pool = 0; pool < KVP_POOL_COUNT; pool++) {
@@ -305,7 +307,10 @@ Test(interop_guest, daemon_creates_every_pool_world_readable)
 	}
 	ok(kvp_store_append(s, "PAM_KVP|auth|sshd", "{}"));
 	cr_assert_eq(stat(kvp_store_path(s), &st), 0);
-	cr_assert_eq(st.st_mode & 07777, 0644);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(hv_enumerate(d, KVP_POOL_GUEST, 0, &r), HVW_S_OK);
+	cr_assert_str_eq(r.key, "PAM_KVP|auth|sshd");
+	cr_assert_str_eq(r.value, "{}");
 	kvp_store_free(s);
 }
 

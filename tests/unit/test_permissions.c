@@ -1,8 +1,10 @@
 /* test_permissions.c - what the store does to and refuses at the pool's
  * path: a new file is 0600 whatever the umask, a missing directory tree is
- * created 0755, an existing file's mode is left alone, a symbolic link at
- * the pool path is refused (ELOOP) for reads and writes with its target
- * untouched, and a FIFO or a directory there is an error, not a hang. */
+ * created 0755, an existing file is made 0600 by every writer and left
+ * alone by readers, a symbolic link at the pool path is refused (ELOOP)
+ * for reads and writes with its target untouched, and a FIFO or a
+ * directory there is an error, not a hang. Ownership, hard links and the
+ * directories above the pool: test_trust.c. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
@@ -170,18 +172,48 @@ struct mode_case {
 	int op;
 };
 
-ParameterizedTestParameters(permissions, existing_file_mode_left_alone)
+ParameterizedTestParameters(permissions, existing_file_made_0600_by_writers)
 {
 	static struct mode_case cases[] = {
-	    {0644, OP_INSERT}, {0644, OP_APPEND}, {0644, OP_DELETE},
-	    {0640, OP_LOAD},   {0666, OP_CLEAR},  {0604, OP_APPEND_MULTIPLE},
+	    {0644, OP_INSERT},		{0644, OP_APPEND},
+	    {0644, OP_DELETE},		{0640, OP_LOAD},
+	    {0666, OP_CLEAR},		{0604, OP_APPEND_MULTIPLE},
+	    {0400, OP_INSERT},		{0644, OP_CLEAR_IF_STALE},
+	    {0644, OP_DELETE_MULTIPLE}, {04755, OP_APPEND},
+	};
+	return cr_make_param_array(struct mode_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+/* hv_kvp_daemon creates the pools 0644: any local user could then read
+ * the logins, and open the file to take a lock that blocks every write.
+ * Every write transaction makes a pool of ours 0600, even one that
+ * changes nothing (delete of an absent key, clear_if_stale of a fresh
+ * pool) and without touching its bytes' mtime. */
+ParameterizedTest(struct mode_case *c, permissions,
+		  existing_file_made_0600_by_writers, .init = setup,
+		  .fini = teardown)
+{
+	tu_plant(p.path, (const char *const[]){"k", "old", NULL});
+	cr_assert_eq(chmod(p.path, c->mode), 0);
+	cr_assert_geq(run_op(p.store, c->op), 0, "%s: %s", op_names[c->op],
+		      kvp_error_last()->message);
+	cr_assert_eq(mode_of(p.path), 0600, "%s left mode %o", op_names[c->op],
+		     mode_of(p.path));
+}
+
+ParameterizedTestParameters(permissions, existing_file_mode_left_by_readers)
+{
+	static struct mode_case cases[] = {
+	    {0644, OP_READ}, {0644, OP_DUMP},	  {0640, OP_ENTRIES},
+	    {0666, OP_LEN},  {0604, OP_IS_STALE},
 	};
 	return cr_make_param_array(struct mode_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
 ParameterizedTest(struct mode_case *c, permissions,
-		  existing_file_mode_left_alone, .init = setup,
+		  existing_file_mode_left_by_readers, .init = setup,
 		  .fini = teardown)
 {
 	tu_plant(p.path, (const char *const[]){"k", "old", NULL});

@@ -1,51 +1,26 @@
-/* pool_open.c - find the pool file on disk: open it (creating it 0600, and
- * its directory 0755, for writers), refuse symbolic links and anything but
- * a regular file, and stat it for the stale test. */
+/* pool_open.c - find the pool file on disk and decide whether to trust it.
+ *
+ * The directory is opened by trust_open_dir (util/trust.c): from "/", one
+ * component at a time, none a symbolic link, each owned by root (or by
+ * us) and writable by no one else; writers create missing components
+ * 0755. The file is opened relative to that descriptor, O_NOFOLLOW, and
+ * created 0600 for writers. Once the locks are held, its fstat must show
+ * a regular file with one hard link owned by root or us (a writer: by
+ * us); a writer then makes it 0600 if it is not, so that no other user
+ * can open it (and so take a lock that blocks every write) or read the
+ * logins in it. hv_kvp_daemon creates the pool files 0644. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "pool/pool_open.h"
 #include "pool/pool_txn.h"
+#include "util/trust.h"
 
 #define OPEN_FLAGS (O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-
-/* mkdir -p, each missing component 0755. */
-static int make_dirs(const char *dir)
-{
-	char *copy = strdup(dir);
-	int r = 0;
-
-	if (!copy)
-		return err_fail_nomem(dir);
-	for (char *p = copy + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-		*p = '\0';
-		if (mkdir(copy, 0755) == 0) {
-			/* mkdir's mode is cut by the caller's umask (077 in
-			 * some login paths): make a new directory 0755. */
-			if (chmod(copy, 0755) == -1) {
-				r = err_fail_errno(
-				    errno, copy, "cannot chmod pool directory");
-				break;
-			}
-		} else if (errno != EEXIST) {
-			r = err_fail_errno(errno, copy,
-					   "cannot create pool directory");
-			break;
-		}
-		*p = saved;
-		if (saved == '\0')
-			break;
-	}
-	free(copy);
-	return r;
-}
+#define DIR_MODE   0755
+#define FILE_MODE  0600
 
 static int open_failed(int err, const char *path)
 {
@@ -55,77 +30,103 @@ static int open_failed(int err, const char *path)
 	return err_fail_errno(err, path, "open");
 }
 
-/* Open for writing, creating the file 0600 (and its directory 0755) when
- * missing. O_EXCL on create so a symlink planted at the path is refused,
- * and an explicit fchmod so the umask cannot widen or narrow 0600. */
-static int open_create(const kvp_store *s)
+/* Open for writing in `dir`, creating the file when missing. O_EXCL on
+ * create so a symlink planted at the path is refused; the mode is made
+ * exactly 0600 by pool_trust_file() under the locks. */
+static int open_create(const kvp_store *s, int dir)
 {
+	const char *name = kvp_pool_file_name(s->pool);
+
 	for (int attempt = 0; attempt < 4; attempt++) {
-		int fd = open(s->path, O_RDWR | OPEN_FLAGS);
+		int fd = openat(dir, name, O_RDWR | OPEN_FLAGS);
 		if (fd >= 0)
 			return fd;
 		if (errno != ENOENT)
 			return open_failed(errno, s->path);
 
-		fd =
-		    open(s->path, O_RDWR | O_CREAT | O_EXCL | OPEN_FLAGS, 0600);
-		if (fd >= 0) {
-			if (fchmod(fd, 0600) == -1) {
-				int err = errno;
-				close(fd);
-				return err_fail_errno(err, s->path, "fchmod");
-			}
+		fd = openat(dir, name, O_RDWR | O_CREAT | O_EXCL | OPEN_FLAGS,
+			    FILE_MODE);
+		if (fd >= 0)
 			return fd;
-		}
-		if (errno == EEXIST)
-			continue; /* created by someone else meanwhile */
-		if (errno != ENOENT)
+		if (errno != EEXIST) /* ENOENT: the directory was removed */
 			return open_failed(errno, s->path);
-		int r = make_dirs(s->dir);
-		if (r < 0)
-			return r;
+		/* created by someone else meanwhile */
 	}
 	return err_fail_errno(EAGAIN, s->path, "open (file keeps vanishing)");
 }
 
-int pool_open(const kvp_store *s, enum pool_access access, int *fd)
+/* Open the file in `dir`: 0 with *fd, 1 missing, <0 error. */
+static int open_in(const kvp_store *s, enum pool_access access, int dir,
+		   int *fd)
 {
-	*fd = -1;
 	if (access == POOL_WRITE_CREATE) {
-		int r = open_create(s);
+		int r = open_create(s, dir);
 		if (r < 0)
 			return r;
 		*fd = r;
 		return 0;
 	}
-	/* O_NONBLOCK keeps a FIFO from hanging the open; the caller's
-	 * pool_check_regular() refuses it once the locks are held. */
-	*fd = open(s->path,
-		   (access == POOL_READ ? O_RDONLY : O_RDWR) | OPEN_FLAGS);
+	/* O_NONBLOCK keeps a FIFO from hanging the open; pool_trust_file()
+	 * refuses it once the locks are held. */
+	*fd = openat(dir, kvp_pool_file_name(s->pool),
+		     (access == POOL_READ ? O_RDONLY : O_RDWR) | OPEN_FLAGS);
 	if (*fd >= 0)
 		return 0;
 	return errno == ENOENT ? 1 : open_failed(errno, s->path);
 }
 
-int pool_check_regular(const kvp_store *s, const struct stat *st)
+int pool_open(const kvp_store *s, enum pool_access access, int *fd)
 {
-	if (!S_ISREG(st->st_mode))
-		return err_fail(KVP_ERR_CORRUPT, s->path, 0, 0,
-				"not a regular file");
+	int dir, r;
+
+	*fd = -1;
+	r = trust_open_dir(s->dir, access == POOL_WRITE_CREATE ? DIR_MODE : 0,
+			   KVP_ERR_CORRUPT, &dir);
+	if (r != 0)
+		return r; /* 1: a missing directory, a missing file */
+	r = open_in(s, access, dir, fd);
+	close(dir);
+	if (r != 0)
+		*fd = -1;
+	return r;
+}
+
+int pool_trust_file(const kvp_store *s, int fd, const struct stat *st,
+		    bool writer)
+{
+	/* A writer must own the file. One owned by root that only root can
+	 * write, we opened for writing: we are root (or hold
+	 * CAP_DAC_OVERRIDE), and the check needs no geteuid(2), which
+	 * keeps an append at 6 system calls on the file. */
+	bool ours = !writer ||
+		    (st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH)));
+	int r = trust_stat(st, s->path,
+			   TRUST_REGULAR | TRUST_ONE_LINK |
+			       (ours ? TRUST_OWNER : TRUST_OWNER_SELF),
+			   KVP_ERR_CORRUPT);
+
+	if (r < 0 || !writer || (st->st_mode & 07777) == FILE_MODE)
+		return r;
+	if (fchmod(fd, FILE_MODE) == -1)
+		return err_fail_errno(errno, s->path, "fchmod");
 	return 0;
 }
 
 int pool_stat_mtime(const kvp_store *s, long long *mtime)
 {
 	struct stat st;
-	int r;
+	int dir, r;
 
-	if (lstat(s->path, &st) == -1) {
-		if (errno == ENOENT)
-			return 1;
-		return err_fail_errno(errno, s->path, "stat");
-	}
-	r = pool_check_regular(s, &st);
+	r = trust_open_dir(s->dir, 0, KVP_ERR_CORRUPT, &dir);
+	if (r != 0)
+		return r;
+	if (fstatat(dir, kvp_pool_file_name(s->pool), &st,
+		    AT_SYMLINK_NOFOLLOW) == -1)
+		r = errno == ENOENT ? 1
+				    : err_fail_errno(errno, s->path, "stat");
+	else
+		r = pool_trust_file(s, -1, &st, false);
+	close(dir);
 	if (r == 0)
 		*mtime = (long long)st.st_mtim.tv_sec;
 	return r;

@@ -3,6 +3,7 @@
 #ifndef KVP_POOL_OPEN_H
 #define KVP_POOL_OPEN_H
 
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "pool/pool_txn.h"
@@ -12,7 +13,11 @@
  * *fd is -1 unless 0. */
 int pool_open(const kvp_store *s, enum pool_access access, int *fd);
 
-/* 0 for a regular file, else Corrupt "not a regular file". */
-int pool_check_regular(const kvp_store *s, const struct stat *st);
+/* The checks on the file once its locks are held (`st`: its fstat): a
+ * regular file with one hard link, owned by root or by us, and by us for
+ * a `writer`, which then makes it 0600 if it is not. 0 or <0 (Corrupt
+ * naming what is wrong, or the fchmod's error). */
+int pool_trust_file(const kvp_store *s, int fd, const struct stat *st,
+		    bool writer);
 
 #endif

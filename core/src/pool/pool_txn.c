@@ -16,7 +16,8 @@
 #include "pool/pool_txn.h"
 #include "pool/record.h"
 
-/* fstat under the lock: the size only means something once we hold it. */
+/* fstat under the lock: the size only means something once we hold it,
+ * and the file is checked (and made 0600 by a writer) on the same call. */
 static int measure(struct pool_txn *t)
 {
 	struct stat st;
@@ -24,7 +25,7 @@ static int measure(struct pool_txn *t)
 
 	if (fstat(t->fd, &st) == -1)
 		return err_fail_errno(errno, t->store->path, "fstat");
-	r = pool_check_regular(t->store, &st);
+	r = pool_trust_file(t->store, t->fd, &st, t->writable);
 	if (r < 0)
 		return r;
 	t->disk_count = (size_t)st.st_size / KVP_RECORD_SIZE;

@@ -130,9 +130,10 @@ int pool_txn_truncate(struct pool_txn *t, size_t records);
 
 /* ---- pool_open.c: the one look at the file without a transaction ---- */
 
-/* lstat the store's file, no lock taken: its mtime (s) into *mtime. 0; 1
- * when missing; <0 on error, Corrupt for anything but a regular file (a
- * symbolic link too). */
+/* Stat the store's file without following a link, no lock taken, from its
+ * checked directory (as pool_open): its mtime (s) into *mtime. 0; 1 when
+ * missing; <0 on error, Corrupt for anything but a regular file (a
+ * symbolic link too) and for what a reader refuses (pool_open.h). */
 int pool_stat_mtime(const kvp_store *s, long long *mtime);
 
 #endif
