@@ -341,7 +341,7 @@ static void warn_poll_failed(struct events *ev)
 /* One read, printed (only what is new with --follow). An exit code, or -1
  * to go on polling. The first read must work; a later failure is a
  * warning. */
-static int show(struct events *ev, bool first)
+static int show_events(struct events *ev, bool first)
 {
 	kvp_diag_list *list;
 	const kvp_diag_entry **v;
@@ -399,9 +399,9 @@ static int follow(struct events *ev)
 	int code;
 
 	block_stop_signals(&stop);
-	code = show(ev, true);
+	code = show_events(ev, true);
 	while (code < 0 && !wait_stop(&stop, ev->interval_ms))
-		code = show(ev, false);
+		code = show_events(ev, false);
 	return code < 0 ? KVPCTL_EXIT_OK : code;
 }
 
@@ -412,7 +412,7 @@ static int run_events(const struct kvpctl_ctx *ctx)
 	int code = setup(ctx, &ev, &settings);
 
 	if (code == 0)
-		code = ev.follow ? follow(&ev) : show(&ev, true);
+		code = ev.follow ? follow(&ev) : show_events(&ev, true);
 	free_strings(ev.seen, ev.seen_count);
 	kvp_store_free(ev.store);
 	kvp_settings_free(settings);

@@ -39,7 +39,7 @@ static int print_json(const struct kvpctl_ctx *ctx, const kvp_record_list *list,
 static int print_table(const struct kvpctl_ctx *ctx,
 		       const kvp_record_list *list, bool with_index)
 {
-	static const char *const titles[] = {"INDEX", "KEY", "VALUE"};
+	static const char *const record_titles[] = {"INDEX", "KEY", "VALUE"};
 	size_t cols = with_index ? 3 : 2;
 	struct out_cell *cells = calloc(list->count * cols + 1, sizeof(*cells));
 	char(*index)[24] = calloc(list->count + 1, sizeof(*index));
@@ -56,7 +56,8 @@ static int print_table(const struct kvpctl_ctx *ctx,
 		row[1] = (struct out_cell){rec->value, rec->value_len};
 	}
 	if (r == 0)
-		r = out_table(stdout, cols, titles + (with_index ? 0 : 1),
+		r = out_table(stdout, cols,
+			      record_titles + (with_index ? 0 : 1),
 			      with_index ? 0x1 : 0, cells, list->count);
 	free(cells);
 	free(index);
@@ -67,7 +68,7 @@ static int print_table(const struct kvpctl_ctx *ctx,
 	return KVPCTL_EXIT_OK;
 }
 
-static int show(const struct kvpctl_ctx *ctx, bool dump)
+static int show_records(const struct kvpctl_ctx *ctx, bool dump)
 {
 	kvp_record_list list;
 	int r = dump ? kvp_store_dump(ctx->store, &list)
@@ -89,12 +90,12 @@ static int show(const struct kvpctl_ctx *ctx, bool dump)
 
 static int run_list(const struct kvpctl_ctx *ctx)
 {
-	return show(ctx, false);
+	return show_records(ctx, false);
 }
 
 static int run_dump(const struct kvpctl_ctx *ctx)
 {
-	return show(ctx, true);
+	return show_records(ctx, true);
 }
 
 KVPCTL_STORE_COMMAND(list, 0, list_flags, "[--json]",

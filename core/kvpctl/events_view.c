@@ -29,7 +29,7 @@
 
 enum { C_TIME, C_AGENT, C_KIND, C_NAME, C_RESULT, C_DURATION, C_MESSAGE };
 
-static const char *const titles[EV_COLS] = {
+static const char *const column_titles[EV_COLS] = {
     "TIME", "AGENT", "KIND", "NAME", "RESULT", "DURATION", "MESSAGE",
 };
 #define RIGHT_ALIGNED (1u << C_DURATION)
@@ -135,17 +135,19 @@ static void time_text(const kvp_diag_entry *e, char *buf)
 /* "sshd user=alice rhost=192.0.2.7 tty=ssh" from a pam_kvp value. */
 static char *legacy_summary(const kvp_diag_entry *e)
 {
-	static const char *const fields[] = {"user", "rhost", "tty"};
+	static const char *const shown_fields[] = {"user", "rhost", "tty"};
 	json_t *v = json_loads(e->payload, 0, NULL);
 	json_t *svc = json_object_get(v, "service");
 	char *s = fmt("%s", json_is_string(svc) ? json_string_value(svc) : "-");
 
-	for (size_t i = 0; s && i < sizeof(fields) / sizeof(*fields); i++) {
-		json_t *m = json_object_get(v, fields[i]);
+	for (size_t i = 0;
+	     s && i < sizeof(shown_fields) / sizeof(*shown_fields); i++) {
+		json_t *m = json_object_get(v, shown_fields[i]);
 		char *more;
 		if (!json_is_string(m))
 			continue;
-		more = fmt("%s %s=%s", s, fields[i], json_string_value(m));
+		more =
+		    fmt("%s %s=%s", s, shown_fields[i], json_string_value(m));
 		free(s);
 		s = more;
 	}
@@ -238,8 +240,8 @@ int ev_print_table(FILE *f, const kvp_diag_entry *const *entries, size_t n,
 		nrows++;
 	}
 	if (r == 0)
-		r = out_table_part(f, EV_COLS, titles, RIGHT_ALIGNED, cells,
-				   nrows, t->col_width, !t->header_done);
+		r = out_table_part(f, EV_COLS, column_titles, RIGHT_ALIGNED,
+				   cells, nrows, t->col_width, !t->header_done);
 	if (r == 0)
 		t->header_done = true;
 	for (size_t i = 0; rows && i < nrows; i++)

@@ -19,8 +19,8 @@ static const char *const pools[] = {
 static const char *const modes[] = {"safe", "unsafe", NULL};
 static const char *const writes[] = {"append", "insert", NULL};
 static const char *const on_errors[] = {"ignore", "fail", NULL};
-static const char *const fields[] = {"user", "ruser", "rhost",
-				     "tty",  "host",  NULL};
+static const char *const field_choices[] = {"user", "ruser", "rhost",
+					    "tty",  "host",  NULL};
 static const char *const policies[] = {"plain", "hash", "omit", NULL};
 
 #define AT(member) offsetof(struct kvp_settings, member)
@@ -33,7 +33,7 @@ const struct cfg_setting cfg_table[] = {
     {"write", CFG_CHOICE, AT(write), "append", writes},
     {"events", CFG_EVENTS, AT(events), "auth_fail,session_open,session_close",
      events},
-    {"fields", CFG_MAP, AT(fields), "plain", policies, fields},
+    {"fields", CFG_MAP, AT(fields), "plain", policies, field_choices},
     {"max_records", CFG_INT, AT(max_records), "512", .min = 1,
      .max = KVP_MAX_UNIQUE_KEYS},
     {"lock_timeout_ms", CFG_INT, AT(lock_timeout_ms), "200", .max = 60000},

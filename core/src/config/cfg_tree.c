@@ -48,14 +48,14 @@ static struct cfg_src src_of(const struct walk *w, const config_setting_t *st)
 static int mismatch(const struct cfg_src *src, const char *want,
 		    const config_setting_t *st)
 {
-	static const char *const types[] = {
+	static const char *const setting_types[] = {
 	    "nothing",		"a group",  "an integer",
 	    "a 64-bit integer", "a float",  "a string",
 	    "a boolean",	"an array", "a list"};
 
 	/* Indexed by libconfig's CONFIG_TYPE_NONE..CONFIG_TYPE_LIST. */
 	return cfg_fail(src, 0, 0, "must be %s, got %s", want,
-			types[config_setting_type(st)]);
+			setting_types[config_setting_type(st)]);
 }
 
 static int set_int(const struct walk *w, const struct cfg_setting *row,

@@ -79,11 +79,11 @@ static bool report_member(const char *name, const char *value,
 
 static bool pps_type_known(const char *s)
 {
-	static const char *const types[] = {"None", "PreprovisionedOSDisk",
-					    "Running", "Savable", "Unknown"};
+	static const char *const pps_types[] = {
+	    "None", "PreprovisionedOSDisk", "Running", "Savable", "Unknown"};
 
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(s, types[i]) == 0)
+	for (size_t i = 0; i < sizeof(pps_types) / sizeof(pps_types[0]); i++)
+		if (strcmp(s, pps_types[i]) == 0)
 			return true;
 	return false;
 }

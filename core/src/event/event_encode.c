@@ -39,9 +39,9 @@ enum {
 	F_COUNT
 };
 
-static const char *const field_names[F_COUNT] = {"service", "user", "rhost",
-						 "ruser",   "tty",  "session",
-						 "result",  "host", "boot_id"};
+static const char *const json_members[F_COUNT] = {"service", "user", "rhost",
+						  "ruser",   "tty",  "session",
+						  "result",  "host", "boot_id"};
 
 struct value {
 	const char *event;
@@ -60,7 +60,7 @@ static int put_strings(json_t *obj, const struct value *v, int from, int to)
 	for (int i = from; i <= to; i++)
 		if (v->str[i].text)
 			failed |= json_object_set_new(
-			    obj, field_names[i],
+			    obj, json_members[i],
 			    json_stringn(v->str[i].text, v->str[i].len));
 	return failed;
 }
@@ -250,7 +250,7 @@ static int gather_strings(const kvp_settings *s, const kvp_event *ev,
 	in[F_BOOT_ID].raw = boot_id;
 
 	for (int i = 0; i < F_COUNT; i++) {
-		int r = event_str_make(&v->str[i], field_names[i], in[i].raw,
+		int r = event_str_make(&v->str[i], json_members[i], in[i].raw,
 				       in[i].cap, in[i].policy, secret,
 				       &v->truncated, &v->hash_unavailable);
 		if (r < 0)
