@@ -38,7 +38,7 @@ FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	$(WARN) -Icore/include -Icore/src $(CORE_CFLAGS) $(FUZZ_SAN) \
-	-fsanitize=fuzzer-no-link
+	-fsanitize=fuzzer-no-link -DKVP_VERSION='"$(VERSION)"'
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OUT)/obj/%.o)
 FUZZ_POOL_OBJ := $(patsubst %,$(FUZZ_OUT)/obj/tests/fuzz/%.o,\
 	fuzz_pool_reader fuzz_pool_harness fuzz_pool_write fuzz_util)

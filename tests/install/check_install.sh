@@ -158,7 +158,7 @@ expect "pkg-config flags point into the DESTDIR" test \
 	"$flags" = "-I$D/usr/include -L$lib -lkvpcore"
 expect "pkg-config --modversion" test \
 	"$(pkg-config --modversion libkvpcore)" = \
-	"$(sed -n 's/^#define KVPCTL_VERSION "\(.*\)"/\1/p' core/kvpctl/kvpctl.h)"
+	"$(sed -n 's/^VERSION := //p' Makefile)"
 unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
 # shellcheck disable=SC2086
 expect "consumer.c compiles with -Wall -Wextra -Werror" \
