@@ -102,9 +102,9 @@ int event_diag_key(const kvp_event *ev, const struct timespec *when,
 
 	event_service_token(ev->service, EVENT_DIAG_SERVICE_MAX, token);
 	snprintf(name, sizeof(name), "pam:%s:%s", token, whats[ev->type]);
+	/* Without one, diag_batch_build makes a random event id. */
 	if (ev->session && diag_uuid_canonical(ev->session))
-		rec.event_id =
-		    ev->session; /* else diag_batch_build makes one */
+		rec.event_id = ev->session;
 	outcome(ev, &rec);
 	r = diag_batch_build(&rec, &b);
 	/* The encoder keeps the value to one chunk. */
