@@ -12,6 +12,12 @@
 
 BUILD ?= build
 
+# The project's version, the one place it is written: the library, the
+# module's DIAG agent ("pam_kvp/<VERSION>"), kvpctl, the man pages and the
+# pkg-config file take it from here (debian/changelog must agree: make
+# check-deb compares them).
+VERSION := 0.1.0
+
 # Quiet build lines ("  CC core/src/pool/lock.c"); make V=1 shows the full
 # commands.
 V ?= 0
@@ -35,7 +41,7 @@ OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 endif
 CFLAGS ?= -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(CFLAGS) \
-	-Icore/include
+	-Icore/include -DKVP_VERSION='"$(VERSION)"'
 ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(LDFLAGS)
 ifneq ($(SANITIZE),)
 ALL_LDFLAGS += -fsanitize=address,undefined
@@ -73,7 +79,7 @@ PAM_OBJ := $(PAM_SRC:%.c=$(BUILD)/%.o)
 # --- tests -----------------------------------------------------------------
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror \
 	-Wno-missing-field-initializers $(HARDEN) $(CFLAGS) -Icore/include \
-	-Itests/common
+	-Itests/common -DKVP_VERSION='"$(VERSION)"'
 TEST_COMMON_SRC := $(wildcard tests/common/*.c)
 TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -264,8 +270,6 @@ format-check:
 # The module finds pam_kvp.conf only in /etc/security (or through config=),
 # and libpam finds pam_kvp.so by bare name only in its own module directory
 # (/usr/lib/<multiarch>/security on Debian 12, merged /usr).
-VERSION := $(shell sed -n 's/^\#define KVPCTL_VERSION "\(.*\)"/\1/p' \
-	core/kvpctl/kvpctl.h)
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 PREFIX ?= /usr
 LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))

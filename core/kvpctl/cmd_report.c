@@ -70,8 +70,7 @@ static int parse_flags(const struct kvpctl_ctx *ctx, kvp_diag_record *rec)
 
 	rec->name = arg[FLAG_NAME];
 	rec->event_id = arg[FLAG_EVENT_ID];
-	rec->agent =
-	    arg[FLAG_AGENT] ? arg[FLAG_AGENT] : "kvpctl/" KVPCTL_VERSION;
+	rec->agent = arg[FLAG_AGENT] ? arg[FLAG_AGENT] : "kvpctl/" KVP_VERSION;
 	if (ctx->flag_given[FLAG_COMPRESS])
 		rec->encoding = KVP_DIAG_ENC_ZLIB_B64;
 	if (!rec->name)
@@ -183,7 +182,7 @@ static const struct kvpctl_flag report_flags[] = {
 		       "elapsed seconds, e.g. 0.312 (finish: required)",
 		       "SECONDS"},
     [FLAG_AGENT] = {"agent",
-		    "the reporter, 1-32 bytes (default: kvpctl/" KVPCTL_VERSION
+		    "the reporter, 1-32 bytes (default: kvpctl/" KVP_VERSION
 		    ")",
 		    "NAME/VER"},
     [FLAG_COMPRESS] = {"compress",

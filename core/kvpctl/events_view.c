@@ -6,7 +6,8 @@
  * fail, cloud-init's WARN, a report's error, a PAM error), DURATION
  * ("0.312s", "3m05s", "2h03m04s") and MESSAGE, last: the payload's first
  * line (at most MESSAGE_MAX bytes, "[+N bytes]" when more), a summary of
- * a pam_kvp record, "(N bytes, binary)", or for a group that could not be
+ * a pam_kvp record (legacy, or DIAG of agent "pam_kvp/..." whose payload
+ * is its JSON object), "(N bytes, binary)", or for a group that could not be
  * decoded "<error token>: <why> (<n> records, key <first key>)". A field
  * that is missing shows as "-".
  *
@@ -132,13 +133,21 @@ static void time_text(const kvp_diag_entry *e, char *buf)
 		 e->time.tv_nsec / 1000000L);
 }
 
-/* "sshd user=alice rhost=192.0.2.7 tty=ssh" from a pam_kvp value. */
-static char *legacy_summary(const kvp_diag_entry *e)
+/* "sshd user=alice rhost=192.0.2.7 tty=ssh" from a pam_kvp value; NULL
+ * when out of memory or, with `object_only`, when the payload is no JSON
+ * object. */
+static char *pam_summary(const kvp_diag_entry *e, bool object_only)
 {
 	static const char *const shown_fields[] = {"user", "rhost", "tty"};
 	json_t *v = json_loads(e->payload, 0, NULL);
 	json_t *svc = json_object_get(v, "service");
-	char *s = fmt("%s", json_is_string(svc) ? json_string_value(svc) : "-");
+	char *s;
+
+	if (object_only && !json_is_object(v)) {
+		json_decref(v);
+		return NULL;
+	}
+	s = fmt("%s", json_is_string(svc) ? json_string_value(svc) : "-");
 
 	for (size_t i = 0;
 	     s && i < sizeof(shown_fields) / sizeof(*shown_fields); i++) {
@@ -155,10 +164,19 @@ static char *legacy_summary(const kvp_diag_entry *e)
 	return s;
 }
 
+/* A DIAG record pam_kvp wrote: its payload is the legacy value. */
+static bool pam_diag(const kvp_diag_entry *e)
+{
+	return e->schema == KVP_DIAG_SCHEMA_DIAG && e->agent &&
+	       strncmp(e->agent, "pam_kvp/", 8) == 0 && e->payload_is_text &&
+	       e->payload_len > 0 && e->payload[0] == '{';
+}
+
 /* The MESSAGE cell's text (malloc'd). */
 static char *message_text(const kvp_diag_entry *e)
 {
 	const char *nl;
+	char *summary;
 	size_t n;
 
 	if (e->error)
@@ -167,7 +185,9 @@ static char *message_text(const kvp_diag_entry *e)
 			   e->detail ? e->detail : "-", e->record_count,
 			   e->record_count == 1 ? "" : "s", e->records[0].key);
 	if (e->schema == KVP_DIAG_SCHEMA_PAM_KVP)
-		return legacy_summary(e);
+		return pam_summary(e, false);
+	if (pam_diag(e) && (summary = pam_summary(e, true)))
+		return summary;
 	if (!e->payload_is_text)
 		return fmt("(%zu bytes, binary)", e->payload_len);
 	nl = memchr(e->payload, '\n', e->payload_len);

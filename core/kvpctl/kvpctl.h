@@ -16,8 +16,9 @@
 
 #include "kvp/kvp.h"
 
-#ifndef KVPCTL_VERSION
-#define KVPCTL_VERSION "0.1.0"
+/* The project's version, from the Makefile's VERSION (-DKVP_VERSION). */
+#ifndef KVP_VERSION
+#error "KVP_VERSION is not defined: build with the Makefile"
 #endif
 
 /* Exit status of every command (DESIGN 7; listed in the usage text). */

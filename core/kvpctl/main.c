@@ -202,7 +202,7 @@ static int parse_global(int argc, char **argv, struct kvpctl_options *o)
 				    optarg);
 			break;
 		case 'h': usage(stdout); return -1;
-		case 'V': printf("kvpctl %s\n", KVPCTL_VERSION); return -1;
+		case 'V': printf("kvpctl %s\n", KVP_VERSION); return -1;
 		case ':':
 			return kvpctl_usage_error(
 			    "option '%s' needs an argument", bad_option(argv));

@@ -8,7 +8,7 @@
 #include "kvpctl_run.h"
 #include "test_util.h"
 
-kvp_settings *ef_settings(void)
+kvp_settings *ef_diag_settings(void)
 {
 	kvp_settings *s = NULL;
 	char *dir = kr_fmt("pool_dir=%s", kr_dir);
@@ -18,6 +18,14 @@ kvp_settings *ef_settings(void)
 	ef_set(s, "clear_if_stale=no");
 	ef_set(s, "lock_timeout_ms=2000");
 	free(dir);
+	return s;
+}
+
+kvp_settings *ef_settings(void)
+{
+	kvp_settings *s = ef_diag_settings();
+
+	ef_set(s, "format=pam_kvp");
 	return s;
 }
 

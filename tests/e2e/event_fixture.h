@@ -14,9 +14,12 @@
 #define EF_SESSION   "0123abcd-1111-4222-8333-444455556666"
 #define EF_TIME(sec) "2024-01-02T03:04:" #sec ".000Z" /* sec: 05..59 */
 
-/* Settings writing to kr_dir's guest pool, never clearing it as stale;
- * kvp_settings_free() them. */
+/* Settings writing to kr_dir's guest pool, never clearing it as stale,
+ * in pam_kvp's legacy format (format = "pam_kvp": these suites test how
+ * `kvpctl events` shows the legacy records); kvp_settings_free() them.
+ * ef_diag_settings(): the same in the default format, DIAG. */
 kvp_settings *ef_settings(void);
+kvp_settings *ef_diag_settings(void);
 /* Apply a module argument ("key_prefix=CFG"), asserting success. */
 void ef_set(kvp_settings *s, const char *arg);
 

@@ -1,8 +1,10 @@
 /* test_kvpctl_events_diag.c - kvpctl events on what the host reads from
  * every agent: the golden output of the spec's example records (azure-init's
  * doc/diagnostics.md), cloud-init's records and the provisioning report
- * beside pam_kvp's, groups that fail shown with their error token, and the
- * filters --agent, --name, --since and --kind. */
+ * beside pam_kvp's, groups that fail shown with their error token, the
+ * filters --agent, --name, --since and --kind, and pam_kvp's own DIAG
+ * records (a session one start+finish row with its duration, the legacy
+ * records beside them). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +208,125 @@ Test(kvpctl_events_diag, json_errors_keep_every_record)
 	    "twice");
 	cr_assert_null(json_object_get(o, "payload"));
 	cr_assert_null(json_object_get(o, "chunks"));
+	json_decref(j);
+	free(out);
+}
+
+/* ---- pam_kvp's own DIAG records (format = "diag", the default) ---- */
+
+/* A session of alice's (open at T0, closed 10.25 s later) and a failed
+ * password 20 s in, written by the library as the module writes them;
+ * with `legacy`, the same a day earlier in the legacy format too. */
+static void pam_session(bool legacy)
+{
+	kvp_settings *s = ef_diag_settings();
+	kvp_settings *old = ef_settings();
+	kvp_event ev;
+
+	for (int f = legacy ? 0 : 1; f < 2; f++) {
+		long long day = f == 0 ? -86400 : 0;
+		ev = ef_event(KVP_EVENT_SESSION_OPEN, day);
+		ef_record(f == 0 ? old : s, &ev);
+		ev = ef_event(KVP_EVENT_SESSION_CLOSE, day + 10);
+		ev.has_duration = true;
+		ev.duration_s = 10.25;
+		ef_record(f == 0 ? old : s, &ev);
+		ev = ef_event(KVP_EVENT_AUTH_FAIL, day + 20);
+		ev.session = NULL;
+		ev.result = "auth_err";
+		ef_record(f == 0 ? old : s, &ev);
+	}
+	kvp_settings_free(s);
+	kvp_settings_free(old);
+}
+
+Test(kvpctl_events_diag, pam_kvp_session_is_one_row_with_its_duration)
+{
+	pam_session(false);
+	kr_assert_output(
+	    KR_OUT("events"),
+	    "TIME                      AGENT          KIND          NAME       "
+	    "       RESULT   DURATION  MESSAGE\n"
+	    "2024-01-02T03:04:05.000Z  pam_kvp/" KVP_VERSION
+	    "  start+finish  pam:sshd:session  success   10.250s  sshd "
+	    "user=alice rhost=192.0.2.7 tty=ssh\n"
+	    "2024-01-02T03:04:25.000Z  pam_kvp/" KVP_VERSION
+	    "  event         pam:sshd:auth     fail            -  sshd "
+	    "user=alice rhost=192.0.2.7 tty=ssh\n");
+}
+
+/* The legacy records of an earlier day still show, as their own rows. */
+Test(kvpctl_events_diag, pam_kvp_legacy_and_diag_records_together)
+{
+	char *out;
+
+	pam_session(true);
+	out = KR_OUT("events");
+	cr_assert_eq(ef_lines(out), 5, "%s", out);
+	cr_assert_not_null(strstr(out, "2024-01-01T03:04:05.000Z  PAM_KVP    "
+				       "    start+finish  session           "
+				       "success    10.250s  sshd user=alice "),
+			   "%s", out);
+	cr_assert_not_null(strstr(out, "2024-01-01T03:04:25.000Z  PAM_KVP    "
+				       "    event         auth_fail         "
+				       "auth_err         -  sshd user=alice "),
+			   "%s", out);
+	cr_assert_not_null(
+	    strstr(out, "2024-01-02T03:04:05.000Z  pam_kvp/" KVP_VERSION
+			"  start+finish  pam:sshd:session  "
+			"success    10.250s  sshd user=alice "),
+	    "%s", out);
+	cr_assert_not_null(
+	    strstr(out, "2024-01-02T03:04:25.000Z  pam_kvp/" KVP_VERSION
+			"  event         pam:sshd:auth     "
+			"fail             -  sshd user=alice "),
+	    "%s", out);
+	free(out);
+}
+
+/* --json: one object per record; start and finish share the event id
+ * (the session id), the finish has the duration, the failure is an
+ * event with result fail; the payload is the module's JSON value. */
+Test(kvpctl_events_diag, pam_kvp_json)
+{
+	json_t *j, *start, *finish, *fail, *v;
+	char *out;
+
+	pam_session(false);
+	out = KR_OUT("events", "--json");
+	j = ef_parse(out);
+	cr_assert_eq(json_array_size(j), 3, "%s", out);
+	start = json_array_get(j, 0);
+	finish = json_array_get(j, 1);
+	fail = json_array_get(j, 2);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *o = json_array_get(j, i);
+		ef_assert_json_str(json_object_get(o, "schema"), "diag");
+		ef_assert_json_str(json_object_get(o, "agent"),
+				   "pam_kvp/" KVP_VERSION);
+		ef_assert_json_str(json_object_get(o, "encoding"), "none");
+		cr_assert_eq(json_integer_value(json_object_get(o, "chunks")),
+			     1);
+	}
+	ef_assert_json_str(json_object_get(start, "kind"), "start");
+	ef_assert_json_str(json_object_get(finish, "kind"), "finish");
+	ef_assert_json_str(json_object_get(start, "event_id"), EF_SESSION);
+	ef_assert_json_str(json_object_get(finish, "event_id"), EF_SESSION);
+	ef_assert_json_str(json_object_get(start, "name"), "pam:sshd:session");
+	ef_assert_json_str(json_object_get(finish, "name"), "pam:sshd:session");
+	ef_assert_json_str(json_object_get(finish, "result"), "success");
+	cr_assert_float_eq(json_real_value(json_object_get(finish, "duration")),
+			   10.25, 1e-9);
+	cr_assert_null(json_object_get(start, "duration"));
+	ef_assert_json_str(json_object_get(fail, "kind"), "event");
+	ef_assert_json_str(json_object_get(fail, "name"), "pam:sshd:auth");
+	ef_assert_json_str(json_object_get(fail, "result"), "fail");
+	cr_assert_str_neq(json_string_value(json_object_get(fail, "event_id")),
+			  EF_SESSION);
+	v = ef_parse(json_string_value(json_object_get(finish, "payload")));
+	ef_assert_json_str(json_object_get(v, "event"), "session_close");
+	ef_assert_json_str(json_object_get(v, "session"), EF_SESSION);
+	json_decref(v);
 	json_decref(j);
 	free(out);
 }

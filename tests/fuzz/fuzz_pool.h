@@ -18,8 +18,11 @@ size_t fuzz_field_len(const unsigned char *f, size_t size);
 /* The library's key match: the key field is exactly `key` (an empty key
  * matches an empty key field). */
 bool fuzz_key_is(const unsigned char *rec, const void *key, size_t len);
-/* A record of pam_kvp's own (key "PAM_KVP|..."); `unused` for
- * fuzz_same_others(). */
+/* A record of pam_kvp's own in either format, as the library's one
+ * classifier (event_key_classify, default settings: legacy prefix
+ * "PAM_KVP") says: the harness checks what eviction and the event list
+ * do with the records it names, the classifier itself is tested in
+ * tests/unit/test_event_diag.c. `unused` for fuzz_same_others(). */
 bool fuzz_ours(const unsigned char *rec, void *unused);
 /* A guest-pool store (Unsafe mode, no lock wait) in <dir>/<name>. */
 kvp_store *fuzz_store(const char *name);

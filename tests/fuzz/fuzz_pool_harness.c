@@ -8,19 +8,21 @@
  * keys, the input's first bytes, fixed ones) finds exactly the last
  * record with it or nothing, and rejects an empty key (a key is a C
  * string: the input's bytes count up to their first NUL);
- * len counts the whole records; the event list holds exactly the records
- * whose key starts "PAM_KVP|"; every JSON form parses back.
+ * len counts the whole records; the event list holds exactly our records
+ * (fuzz_ours: "PAM_KVP|..." and pam_kvp's DIAG records); every JSON form
+ * parses back.
  * Writes (pool "out", a copy of the input's whole records; its torn tail
  * kept for a sixteenth of the inputs, as cutting it costs the writer a
  * 2 ms settle wait): insert of a key of the input (or "fuzz-key") leaves
  * whole records, the key once with the new value, and every other record
  * byte for byte; a rejected key leaves the file as it was; delete and
  * delete_multiple (of the first records' keys, on fresh copies) remove
- * every record of those keys and nothing else; kvp_event_record
- * with a small max_records leaves at most that many of our records,
- * the new one among them, and everything else as it was - except
- * empty-key records, which only an interrupted commit makes and which
- * every one of these scanning writers must remove.
+ * every record of those keys and nothing else; kvp_event_record (in the
+ * DIAG or the legacy format, by an input byte) with a small max_records
+ * leaves at most that many of our records, the new one among them, and
+ * everything else as it was - except empty-key records, which only an
+ * interrupted commit makes and which every one of these scanning writers must
+ * remove.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "event/event_internal.h"
 #include "fuzz_pool.h"
 
 size_t fuzz_field_len(const unsigned char *f, size_t size)
@@ -47,11 +50,13 @@ bool fuzz_key_is(const unsigned char *rec, const void *key, size_t len)
 
 bool fuzz_ours(const unsigned char *rec, void *unused)
 {
-	size_t n = strlen(OUR_PREFIX); /* "PAM_KVP|": "PAM_KVP|" is ours */
+	static kvp_settings *defaults;
+	struct event_key_info info;
 
 	(void)unused;
-	return fuzz_field_len(rec, KVP_KEY_FIELD_SIZE) >= n &&
-	       memcmp(rec, OUR_PREFIX, n) == 0;
+	if (!defaults)
+		FUZZ_CHECK(kvp_settings_new(&defaults) == 0, "settings");
+	return event_key_classify(rec, defaults, &info) == 1;
 }
 
 kvp_store *fuzz_store(const char *name)
@@ -208,9 +213,11 @@ static void check_other_reads(const kvp_store *s, const uint8_t *data,
 	for (size_t i = 0; i < dump->count; i++)
 		mine += fuzz_ours(data + i * REC, NULL);
 	FUZZ_CHECK(ev.count == mine, "%zu events of %zu", ev.count, mine);
-	for (size_t i = 0; i < ev.count; i++)
-		FUZZ_CHECK(strncmp(ev.records[i].key, OUR_PREFIX, 8) == 0,
-			   "event %zu is not ours", i);
+	for (size_t i = 0; i < ev.count; i++) {
+		unsigned char rec[REC] = {0};
+		memcpy(rec, ev.records[i].key, ev.records[i].key_len);
+		FUZZ_CHECK(fuzz_ours(rec, NULL), "event %zu is not ours", i);
+	}
 	kvp_record_list_free(&ev);
 
 	check_json_text(kvp_record_list_json(dump, 0), false, dump->count);

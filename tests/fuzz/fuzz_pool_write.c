@@ -8,8 +8,11 @@
 
 #include "fuzz_pool.h"
 
-#define VALUE		"fuzz-value"
-#define EVENT_KEY_START "PAM_KVP|auth|fuzz|20240101T000000.000Z|"
+#define VALUE "fuzz-value"
+/* The new event record's key starts so, in each format. */
+#define EVENT_KEY_START	 "PAM_KVP|auth|fuzz|20240101T000000.000Z|"
+#define EVENT_DIAG_START "DIAG|pam_kvp/" KVP_VERSION "|"
+#define EVENT_DIAG_PART	 "|event|pam:fuzz:auth|"
 
 /* A key as the C-string calls take it: p[len] is its NUL (the keys come
  * from kvp_store_dump(), whose key fields end at their first NUL). */
@@ -204,6 +207,7 @@ static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
 	unsigned char *before, *after;
 	size_t bn, an, mine = 0, mine_new = 0;
 	unsigned int max = 1 + (size ? data[0] % 4u : 0);
+	bool legacy;
 	char arg[4200];
 	int r;
 
@@ -215,6 +219,8 @@ static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
 	snprintf(arg, sizeof(arg), "max_records=%u", max);
 	set(s, arg);
 	set(s, size > 1 && data[1] & 1 ? "write=insert" : "write=append");
+	legacy = size > 1 && data[1] & 2;
+	set(s, legacy ? "format=pam_kvp" : "format=diag");
 	set(s, "clear_if_stale=no");
 	set(s, "lock_timeout_ms=0");
 	before = read_whole(out, &bn);
@@ -224,8 +230,17 @@ static void check_event(const kvp_store *out, const uint8_t *data, size_t size)
 	for (size_t i = 0; i < an; i++) {
 		const unsigned char *rec = after + i * REC;
 		mine += fuzz_ours(rec, NULL);
-		mine_new += strncmp((const char *)rec, EVENT_KEY_START,
-				    strlen(EVENT_KEY_START)) == 0;
+		if (legacy)
+			mine_new += strncmp((const char *)rec, EVENT_KEY_START,
+					    strlen(EVENT_KEY_START)) == 0;
+		else
+			mine_new +=
+			    strncmp((const char *)rec, EVENT_DIAG_START,
+				    strlen(EVENT_DIAG_START)) == 0 &&
+			    memmem(rec, KVP_KEY_FIELD_SIZE, EVENT_DIAG_PART,
+				   strlen(EVENT_DIAG_PART)) &&
+			    memmem(rec, KVP_KEY_FIELD_SIZE,
+				   "|2024-01-01T00:00:00.000Z|", 26);
 	}
 	FUZZ_CHECK(mine <= max, "%zu of our records, max %u", mine, max);
 	FUZZ_CHECK(mine_new >= 1, "the new event record is missing");

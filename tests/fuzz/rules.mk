@@ -4,7 +4,10 @@
 #
 #   build/tests/fuzz_regressions   Criterion (in TESTS): replays
 #                                  tests/fuzz/{regressions,corpus}/*/ through
-#                                  the harnesses, against libkvpcore.so
+#                                  the harnesses, against the library's
+#                                  objects (libkvpcore_internal.a: the pool
+#                                  harness asks the library's own
+#                                  event_key_classify which records are ours)
 #   build/fuzz/fuzz_pool_reader    libFuzzer targets: clang with
 #   build/fuzz/fuzz_config         -fsanitize=fuzzer,address,undefined, the
 #                                  library's sources compiled in
@@ -27,9 +30,11 @@ TESTS += $(FUZZ_REG_TEST)
 $(BUILD)/tests/fuzz/test_fuzz_regressions.o: \
 	TEST_CFLAGS += -DKVP_SRCDIR='"$(CURDIR)"'
 
-$(FUZZ_REG_TEST): $(FUZZ_REG_OBJ) $(LIB_LINKS)
+$(FUZZ_REG_OBJ): TEST_CFLAGS += -Icore/src
+
+$(FUZZ_REG_TEST): $(FUZZ_REG_OBJ) $(LIB_INTERNAL)
 	$(call quiet,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore \
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_INTERNAL) \
 		$(CORE_LIBS) -lcriterion
 
 # --- the libFuzzer targets ---------------------------------------------------
@@ -38,7 +43,7 @@ FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	$(WARN) -Icore/include -Icore/src $(CORE_CFLAGS) $(FUZZ_SAN) \
-	-fsanitize=fuzzer-no-link
+	-fsanitize=fuzzer-no-link -DKVP_VERSION='"$(VERSION)"'
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OUT)/obj/%.o)
 FUZZ_POOL_OBJ := $(patsubst %,$(FUZZ_OUT)/obj/tests/fuzz/%.o,\
 	fuzz_pool_reader fuzz_pool_harness fuzz_pool_write fuzz_util)

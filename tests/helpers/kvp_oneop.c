@@ -13,8 +13,9 @@
  *
  * on the guest pool in DIR (Safe mode). "event" is kvp_event_record of a
  * session_open with fixed fields (time, pid, host...: the record is the
- * same in every run), written with write = "insert". Exits 0 when the
- * call succeeded, 1 when it failed (the error on stderr), 2 on a usage
+ * same in every run), written with write = "insert" in the legacy format
+ * (format = "pam_kvp": the fault suite knows records by key prefix). Exits 0
+ * when the call succeeded, 1 when it failed (the error on stderr), 2 on a usage
  * error.
  */
 #include <limits.h>
@@ -44,6 +45,7 @@ static int event(const char *dir, const char *prefix, const char *max)
 
 	if ((r = kvp_settings_new(&s)) < 0 ||
 	    (r = set(s, "pool_dir", dir)) < 0 ||
+	    (r = set(s, "format", "pam_kvp")) < 0 ||
 	    (r = set(s, "key_prefix", prefix)) < 0 ||
 	    (r = set(s, "max_records", max)) < 0 ||
 	    (r = set(s, "clear_if_stale", "no")) < 0 ||

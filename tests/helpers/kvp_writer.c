@@ -218,6 +218,9 @@ static void op_event(struct writer *w)
 		exit(1);
 	}
 	set(s, "pool_dir=%s", w->dir);
+	/* The crash model reads the operation from the legacy key
+	 * (CRASH|session_open|s<seq>|...): format = "pam_kvp". */
+	set(s, "format=pam_kvp");
 	set(s, "key_prefix=CRASH");
 	set(s, "max_records=%u", w->max_records);
 	set(s, "clear_if_stale=no");

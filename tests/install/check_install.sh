@@ -156,9 +156,9 @@ flags=$(pkg-config --cflags --libs libkvpcore | sed 's/ *$//')
 echo "pkg-config --cflags --libs libkvpcore: $flags"
 expect "pkg-config flags point into the DESTDIR" test \
 	"$flags" = "-I$D/usr/include -L$lib -lkvpcore"
+version=$(sed -n 's/^VERSION := //p' Makefile)
 expect "pkg-config --modversion" test \
-	"$(pkg-config --modversion libkvpcore)" = \
-	"$(sed -n 's/^#define KVPCTL_VERSION "\(.*\)"/\1/p' core/kvpctl/kvpctl.h)"
+	"$(pkg-config --modversion libkvpcore)" = "$version"
 unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
 # shellcheck disable=SC2086
 expect "consumer.c compiles with -Wall -Wextra -Werror" \
@@ -223,20 +223,40 @@ LD_LIBRARY_PATH=$lib "$D/usr/sbin/kvpctl" --config "$conf" events \
 LD_LIBRARY_PATH=$lib "$D/usr/sbin/kvpctl" --config "$conf" events --json \
 	>"$tmp/events.json"
 cat "$tmp/events.txt"
-order=$(grep -o '"event":"[a-z_]*"' "$tmp/events.json" | cut -d'"' -f4 |
+# The records are DIAG (format = "diag", the default): each payload is the
+# module's JSON value as a string, unescaped here to read its members.
+sed 's/\\"/"/g' "$tmp/events.json" >"$tmp/values.txt"
+order=$(grep -o '"event":"[a-z_]*"' "$tmp/values.txt" | cut -d'"' -f4 |
 	tr '\n' ' ')
 expect "events recorded in order: $order" test "$order" = \
 	"auth_fail auth account session_open session_close password "
 expect "every event names the service, root (uid 0) and the rhost" \
 	test "$(grep -c '"user":"root","rhost":"203.0.113.7".*"uid":0' \
-	"$tmp/events.json")" = 6
-sessions=$(grep -o '"session":"[0-9a-f-]*"' "$tmp/events.json" | sort -u |
+	"$tmp/values.txt")" = 6
+sessions=$(grep -o '"session":"[0-9a-f-]*"' "$tmp/values.txt" | sort -u |
 	wc -l)
 expect "session_open and session_close carry one session id" \
-	test "$(grep -c '"session":"' "$tmp/events.json")" = 2 -a \
+	test "$(grep -c '"session":"' "$tmp/values.txt")" = 2 -a \
 	"$sessions" = 1
 expect "session_close reports duration_s" \
-	grep -q '"event":"session_close".*"duration_s":' "$tmp/events.json"
+	grep -q '"event":"session_close".*"duration_s":' "$tmp/values.txt"
+expect "every record is pam_kvp's DIAG record" test \
+	"$(grep -c '"schema":"diag","agent":"pam_kvp/'"$version"'"' \
+	"$tmp/events.json")" = 6
+session_id=$(grep -o '"session":"[0-9a-f-]*"' "$tmp/values.txt" | head -1 |
+	cut -d'"' -f4)
+expect "the session is one start and one finish with its id as event_id" \
+	test "$(grep -c '"kind":"\(start\|finish\)","name":"pam:kvp-permit:session","event_id":"'"$session_id"'"' \
+	"$tmp/events.json")" = 2
+expect "the finish carries the duration" \
+	grep -q '"kind":"finish",.*"result":"success","duration":' \
+	"$tmp/events.json"
+expect "kvpctl events shows the session as one start+finish row" \
+	grep -q "start+finish  pam:kvp-permit:session  *success" \
+	"$tmp/events.txt"
+expect "the failed login is an event of pam:kvp-deny:auth with result fail" \
+	grep -q '"kind":"event","name":"pam:kvp-deny:auth",.*"result":"fail"' \
+	"$tmp/events.json"
 expect "the PAM pool file is 0600" has_mode "$tmp/pampool/.kvp_pool_1" 600
 
 echo "== the configuration: shipped file and pam_kvp.conf(5) examples"

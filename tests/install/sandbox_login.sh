@@ -87,19 +87,27 @@ expect "the right password: authenticate, acct_mgmt, open/close_session" \
 	close_session' - "$password" "$user"
 kvpctl events
 kvpctl events --json >/tmp/events.json
+# DIAG records (the default format): the payload is the module's JSON
+# value as a string, unescaped here to read its members.
+sed 's/\\"/"/g' /tmp/events.json >/tmp/values.txt
 uid=$(id -u "$user")
-order=$(grep -o '"event":"[a-z_]*"' /tmp/events.json | cut -d'"' -f4 |
+order=$(grep -o '"event":"[a-z_]*"' /tmp/values.txt | cut -d'"' -f4 |
 	tr '\n' ' ')
 expect "recorded: $order" test "$order" = \
 	"auth_fail session_open session_close "
 expect "each names the service, $user (uid $uid) and the rhost" test \
 	"$(grep -c "\"service\":\"kvp-login\",\"user\":\"$user\",\"rhost\":\"203.0.113.7\".*\"uid\":$uid" \
-	/tmp/events.json)" = 3
+	/tmp/values.txt)" = 3
 expect "auth_fail has result auth_err" \
-	grep -q '"event":"auth_fail".*"result":"auth_err"' /tmp/events.json
+	grep -q '"event":"auth_fail".*"result":"auth_err"' /tmp/values.txt
 expect "session_open and session_close share one session id" test \
-	"$(grep -o '"session":"[0-9a-f-]*"' /tmp/events.json | sort -u |
+	"$(grep -o '"session":"[0-9a-f-]*"' /tmp/values.txt | sort -u |
 	wc -l)" = 1
+expect "auth_fail is a DIAG event of pam:kvp-login:auth, result fail" \
+	grep -q '"agent":"pam_kvp/[^"]*",.*"kind":"event","name":"pam:kvp-login:auth",.*"result":"fail"' \
+	/tmp/events.json
+expect "the session is one start+finish row" \
+	sh -c 'kvpctl events | grep -q "start+finish  pam:kvp-login:session  *success"'
 expect "the pool is $pool, mode 0600" \
 	test "$(stat -c %a "$pool")" = 600
 expect "hv_kvp_daemon's directory is 0755" \

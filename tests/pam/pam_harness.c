@@ -116,6 +116,7 @@ void ph_init(void)
 	ph.key_file = tu_path(ph.root, "pam_kvp.key");
 	ph.passdb = tu_path(ph.root, "passdb");
 	ph.log = tu_path(ph.root, "syslog.txt");
+	ph.sysroot = tu_path(ph.root, "sysroot");
 	cr_assert_eq(mkdir(ph.svc_dir, 0755), 0);
 	cr_assert_eq(mkdir(ph.pool_dir, 0755), 0);
 	ph.wrapper = preloaded();
@@ -140,6 +141,37 @@ void ph_init(void)
 	write_text(ph.passdb, passdb);
 	free(passdb);
 	ph_config("%s", "");
+	ph_sysroot(PH_SMBIOS, true);
+}
+
+void ph_sysroot(const char *smbios, bool efi)
+{
+	static const char *const dirs[] = {
+	    "", "/sys", "/sys/class", "/sys/class/dmi", "/sys/class/dmi/id"};
+	char *path = NULL;
+
+	ph_rmtree(ph.sysroot);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+		cr_assert(asprintf(&path, "%s%s", ph.sysroot, dirs[i]) > 0);
+		cr_assert_eq(mkdir(path, 0755), 0, "%s", path);
+		free(path);
+	}
+	if (smbios) {
+		cr_assert(asprintf(&path, "%s/sys/class/dmi/id/product_uuid",
+				   ph.sysroot) > 0);
+		write_text(path, smbios);
+		free(path);
+	}
+	if (efi) {
+		cr_assert(asprintf(&path, "%s/sys/firmware", ph.sysroot) > 0);
+		cr_assert_eq(mkdir(path, 0755), 0);
+		free(path);
+		cr_assert(asprintf(&path, "%s/sys/firmware/efi", ph.sysroot) >
+			  0);
+		cr_assert_eq(mkdir(path, 0755), 0);
+		free(path);
+	}
+	cr_assert_eq(setenv("KVP_TEST_SYSROOT", ph.sysroot, 1), 0);
 }
 
 void ph_fini(void)
@@ -157,6 +189,8 @@ void ph_fini(void)
 	free(ph.key_file);
 	free(ph.passdb);
 	free(ph.log);
+	free(ph.sysroot);
+	unsetenv("KVP_TEST_SYSROOT");
 	memset(&ph, 0, sizeof(ph));
 }
 

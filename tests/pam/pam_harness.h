@@ -40,15 +40,24 @@ struct ph {
 	char *key_file; /* hash_key_file of the default config */
 	char *passdb;	/* pam_matrix: "user:password:service" lines */
 	char *log;	/* captured syslog lines */
+	char *sysroot;	/* KVP_TEST_SYSROOT: the VM id's files */
 	bool wrapper;	/* pam_wrapper (else pam_start_confdir) */
 };
 extern struct ph ph;
 
 /* .init / .fini of every suite. ph_init() writes the service "other"
  * (pam_deny), a passdb with PH_USER:PH_PASSWORD for every service used
- * here, and the default config (ph_config("")). */
+ * here, the default config (ph_config("")), and a fake system root whose
+ * product_uuid is PH_SMBIOS on a Gen2 VM (ph_sysroot(PH_SMBIOS, true)),
+ * so the records' VM id is PH_SMBIOS whatever machine runs the tests. */
 void ph_init(void);
 void ph_fini(void);
+
+#define PH_SMBIOS "550e8400-e29b-41d4-a716-446655440000"
+/* Rewrite the fake system root: product_uuid holding `smbios` (NULL: no
+ * such file), /sys/firmware/efi when `efi` (else a Gen1 VM). Before the
+ * first PAM call of the process: the module reads the id once. */
+void ph_sysroot(const char *smbios, bool efi);
 
 /* A service file. In `text`, {KVP} becomes "<pam_kvp.so> config=<conf>",
  * {KVP_BARE} the module's path alone, {PERMIT}, {DENY}, {MATRIX} the
@@ -126,14 +135,33 @@ struct ph_recs {
 	size_t n;
 };
 
-/* Our records (kvp_event_list with `prefix`, NULL: PAM_KVP) in the pool
- * `pool` of `dir`, oldest first. Each is checked: key within Safe's 254
- * bytes, value within `mode`'s limit, valid JSON object with "v":1 and the
- * key's event. ph_recs: the default pool of the test, Safe limits. */
+/* The agent of the module's DIAG records, and the VM id it writes when
+ * it cannot read the machine's (as on this test machine, unless the test
+ * sets KVP_TEST_SYSROOT). */
+#define PH_AGENT    "pam_kvp/" KVP_VERSION
+#define PH_NIL_UUID "00000000-0000-0000-0000-000000000000"
+
+/* Our records (kvp_event_list with `prefix`, NULL: PAM_KVP; both formats)
+ * in the pool `pool` of `dir`, oldest first. Each is checked: key within
+ * Safe's 254 bytes, value within `mode`'s limit (a DIAG one within 1022
+ * bytes in either mode), valid JSON object with "v":1; a legacy key holds
+ * the value's event, a DIAG key passes ph_check_diag(); and the host's
+ * reader (kvp_diag_read) decodes every DIAG record of ours. ph_recs: the
+ * default pool of the test, Safe limits. */
 void ph_recs_in(const char *dir, kvp_pool pool, const char *prefix,
 		kvp_mode mode, struct ph_recs *out);
 void ph_recs(struct ph_recs *out);
 void ph_recs_free(struct ph_recs *recs);
+/* A DIAG key of ours agrees with its value `v`: agent PH_AGENT; a UUID
+ * vm_id, the nil UUID exactly when "vm_id_unavailable":true; kind, name
+ * "pam:<service>:<what>" and result as the value's event maps to
+ * (auth_fail: auth with fail; session_open: start; session_close with a
+ * duration_s: finish, the duration to 6 digits); event_id the value's
+ * session, when it has one; timestamp its time; encoding none; chunk 0. */
+void ph_check_diag(const char *key, const json_t *v);
+/* Field n (0-based, '|'-separated) of a key, malloc'd. */
+char *ph_field(const char *key, int n);
+
 /* Number of our records in the default pool. */
 size_t ph_count(void);
 /* The one record of `event` in the default pool (asserts there is exactly

@@ -62,7 +62,9 @@ Test(args, mode_argument_overrides_the_file)
 	ph_service("unsafe",
 		   "session optional {KVP} mode=unsafe pool_dir={ROOT}/unsafe\n"
 		   "session required {PERMIT}\n");
-	ph_config("mode = \"safe\";");
+	/* Unsafe's 2048-byte values are the legacy format's: a DIAG value
+	 * is one record's 1022 bytes (mode_argument_in_diag_format). */
+	ph_config("mode = \"safe\";\nformat = \"pam_kvp\";");
 	open_with_escaped_rhost("safe");
 	open_with_escaped_rhost("unsafe");
 
@@ -79,6 +81,47 @@ Test(args, mode_argument_overrides_the_file)
 	cr_expect_eq(strlen(ph_str(recs.r[0].value, "rhost")), 256);
 	ph_recs_free(&recs);
 	free(unsafe_dir);
+}
+
+Test(args, mode_argument_in_diag_format)
+{
+	struct ph_recs recs;
+	char *unsafe_dir = tu_path(ph.root, "unsafe");
+
+	ph_service("unsafe",
+		   "session optional {KVP} mode=unsafe pool_dir={ROOT}/unsafe\n"
+		   "session required {PERMIT}\n");
+	ph_config("mode = \"safe\";");
+	open_with_escaped_rhost("unsafe");
+	/* checks the DIAG key and a value <= 1022 */
+	ph_recs_in(unsafe_dir, KVP_POOL_GUEST, NULL, KVP_MODE_UNSAFE, &recs);
+	cr_assert_eq(recs.n, 1);
+	cr_expect_eq(strncmp(recs.r[0].key, "DIAG|" PH_AGENT "|", 19), 0);
+	cr_expect(json_is_true(json_object_get(recs.r[0].value, "truncated")));
+	ph_recs_free(&recs);
+	free(unsafe_dir);
+}
+
+/* format= as a module argument, over the file's. */
+Test(args, format_argument_overrides_the_file)
+{
+	struct ph_recs recs;
+
+	ph_service("legacy", "session optional {KVP} format=pam_kvp\n"
+			     "session required {PERMIT}\n");
+	ph_service("diag", "session optional {KVP} format=diag\n"
+			   "session required {PERMIT}\n");
+	ph_config("format = \"pam_kvp\";");
+	cr_assert_eq(ph_call("legacy", PAMTEST_OPEN_SESSION), PAM_SUCCESS);
+	cr_assert_eq(ph_call("diag", PAMTEST_OPEN_SESSION), PAM_SUCCESS);
+	ph_recs(&recs);
+	cr_assert_eq(recs.n, 2);
+	cr_expect_eq(strncmp(recs.r[0].key, "PAM_KVP|session_open|legacy|", 28),
+		     0, "%s", recs.r[0].key);
+	cr_expect_eq(strncmp(recs.r[1].key, "DIAG|" PH_AGENT "|", 19), 0, "%s",
+		     recs.r[1].key);
+	ph_recs_free(&recs);
+	cr_expect_eq(ph_log_count(), 0);
 }
 
 Test(args, events_argument_overrides_the_file)
@@ -176,7 +219,8 @@ Test(args, pool_dir_and_key_prefix_arguments_override_the_file)
 	ph_service("s", "session optional {KVP} pool_dir={ROOT}/arg-pool "
 			"key_prefix=ARGS\n"
 			"session required {PERMIT}\n");
-	ph_config("key_prefix = \"FILE\";");
+	/* The prefix is the legacy key's. */
+	ph_config("key_prefix = \"FILE\";\nformat = \"pam_kvp\";");
 	cr_assert_eq(ph_call("s", PAMTEST_OPEN_SESSION), PAM_SUCCESS);
 	cr_expect_eq(tu_file_size(ph.pool), -1);
 	ph_recs_in(dir, KVP_POOL_GUEST, "ARGS", KVP_MODE_SAFE, &recs);

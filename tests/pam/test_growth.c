@@ -1,7 +1,9 @@
 /* test_growth.c - what a login does to a shared pool: max_records evicts
- * our oldest records (by the key's time) and never another writer's, whose
- * bytes stay exactly as written; write = "append" versus "insert" (the
- * 1024 unique key cap); clear_if_stale. */
+ * our oldest records (by the key's time, in either format) and never
+ * another writer's, whose bytes stay exactly as written, DIAG records of
+ * other agents included; write = "append" versus "insert" (the 1024
+ * unique key cap); clear_if_stale. Logins write the default format, DIAG;
+ * planted records of ours are legacy or DIAG. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +103,63 @@ Test(growth, eviction_goes_by_the_keys_time_not_the_file_order)
 	ph_recs(&recs);
 	cr_assert_eq(recs.n, 2);
 	cr_expect_str_eq(recs.r[0].key, OURS_2021);
-	cr_expect_eq(strncmp(recs.r[1].key, "PAM_KVP|session_open|s|", 23), 0);
+	cr_expect_eq(strncmp(recs.r[1].key, "DIAG|" PH_AGENT "|", 19), 0, "%s",
+		     recs.r[1].key);
 	ph_recs_free(&recs);
+}
+
+#define DIAG_OLD(agent, kind, name, when)                                      \
+	"DIAG|" agent "|" PH_SMBIOS "|" kind "|" name                          \
+	"|0b6e0c3e-53c5-4a0e-9a7e-3f1d2c4b5a69|" when "|none|success||0"
+/* azure-init's record and look-alikes: never ours, however old. */
+#define AZ_DIAG                                                                \
+	DIAG_OLD("azure-init/0.1.1", "event", "provision",                     \
+		 "2019-01-01T00:00:00Z")
+#define LIKE_DIAG                                                              \
+	DIAG_OLD("pam_kvpx/1", "event", "pam:s:auth", "2019-01-01T00:00:00Z")
+#define NAME_DIAG                                                              \
+	DIAG_OLD(PH_AGENT, "event", "backup:run", "2019-01-01T00:00:00Z")
+/* Ours, from earlier logins of another version. */
+#define OURS_DIAG_2020                                                         \
+	DIAG_OLD("pam_kvp/0.0.9", "event", "pam:sshd:account",                 \
+		 "2020-06-01T00:00:00.000Z")
+
+Test(growth, diag_records_of_ours_are_evicted_and_of_others_never)
+{
+	const char *const planted[] = {AZ_DIAG,
+				       "azure",
+				       OURS_DIAG_2020,
+				       "{\"v\":1,\"event\":\"account\"}",
+				       LIKE_DIAG,
+				       "look-alike",
+				       OURS_2021,
+				       "{\"v\":1,\"event\":\"session_open\"}",
+				       NAME_DIAG,
+				       "other name",
+				       NULL};
+	struct ph_recs recs;
+
+	tu_plant(ph.pool, planted);
+	ph_config("max_records = 2;");
+	login();
+	ph_recs(&recs);
+	cr_assert_eq(recs.n, 2);
+	cr_expect_str_eq(recs.r[0].key, OURS_2021);
+	ph_recs_free(&recs);
+	cr_expect_eq(copies_of(OURS_DIAG_2020, planted[3]), 0);
+	cr_expect_eq(copies_of(AZ_DIAG, "azure"), 1);
+	cr_expect_eq(copies_of(LIKE_DIAG, "look-alike"), 1);
+	cr_expect_eq(copies_of(NAME_DIAG, "other name"), 1);
+	login();
+	ph_recs(&recs);
+	cr_assert_eq(recs.n, 2);
+	cr_expect_eq(strncmp(recs.r[0].key, "DIAG|" PH_AGENT "|", 19), 0);
+	cr_expect_eq(strncmp(recs.r[1].key, "DIAG|" PH_AGENT "|", 19), 0);
+	ph_recs_free(&recs);
+	cr_expect_eq(copies_of(AZ_DIAG, "azure"), 1);
+	cr_expect_eq(copies_of(LIKE_DIAG, "look-alike"), 1);
+	cr_expect_eq(copies_of(NAME_DIAG, "other name"), 1);
+	cr_expect_eq(tu_file_size(ph.pool), 5 * KVP_RECORD_SIZE);
 }
 
 /* 1024 other keys: the pool's unique key cap. */

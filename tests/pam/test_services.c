@@ -45,19 +45,42 @@ Test(services, pool_dir_and_prefix_override_apply_to_their_service_only)
 	char *su_dir = tu_path(ph.root, "su-pool");
 	struct ph_recs recs;
 
-	ph_config("services = { su = { pool_dir = \"%s\"; "
+	/* The prefix is the legacy key's: format = "pam_kvp". */
+	ph_config("format = \"pam_kvp\";\n"
+		  "services = { su = { pool_dir = \"%s\"; "
 		  "key_prefix = \"SU\"; }; };",
 		  su_dir);
 	run_both(PAMTEST_OPEN_SESSION, PAM_SUCCESS, PAM_SUCCESS);
 	ph_recs(&recs);
 	cr_assert_eq(recs.n, 1);
 	cr_expect_str_eq(ph_str(recs.r[0].value, "service"), "sshd");
+	cr_expect_eq(strncmp(recs.r[0].key, "PAM_KVP|", 8), 0);
 	ph_recs_free(&recs);
 	ph_recs_in(su_dir, KVP_POOL_GUEST, "SU", KVP_MODE_SAFE, &recs);
 	cr_assert_eq(recs.n, 1);
 	cr_expect_str_eq(ph_str(recs.r[0].value, "service"), "su");
+	cr_expect_eq(strncmp(recs.r[0].key, "SU|", 3), 0);
 	ph_recs_free(&recs);
 	free(su_dir);
+}
+
+Test(services, format_override_applies_to_its_service_only)
+{
+	struct ph_recs recs;
+
+	ph_config("services = { su = { format = \"pam_kvp\"; }; };");
+	run_both(PAMTEST_OPEN_SESSION, PAM_SUCCESS, PAM_SUCCESS);
+	ph_recs(&recs);
+	cr_assert_eq(recs.n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		bool su = strcmp(ph_str(recs.r[i].value, "service"), "su") == 0;
+		cr_expect_eq(strncmp(recs.r[i].key,
+				     su ? "PAM_KVP|session_open|su|"
+					: "DIAG|" PH_AGENT "|",
+				     su ? 24 : 19),
+			     0, "%s", recs.r[i].key);
+	}
+	ph_recs_free(&recs);
 }
 
 Test(services, on_error_override_fails_only_its_service)

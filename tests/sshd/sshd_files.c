@@ -262,8 +262,27 @@ void sh_write_sshd_config(void)
 		 sh.port, sh.root, sh.root, sh.authorized_keys, SH_USER);
 }
 
+/* The VM id's file of a Gen1 VM (no /sys/firmware/efi). */
+static void make_sysroot(void)
+{
+	static const char *const dirs[] = {
+	    "sysroot", "sysroot/sys", "sysroot/sys/class",
+	    "sysroot/sys/class/dmi", "sysroot/sys/class/dmi/id"};
+	char *path;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+		path = tu_path(sh.root, dirs[i]);
+		cr_assert_eq(mkdir(path, 0755), 0, "%s", path);
+		free(path);
+	}
+	path = tu_path(sh.root, "sysroot/sys/class/dmi/id/product_uuid");
+	sh_write(path, 0444, "%s\n", SH_SMBIOS);
+	free(path);
+}
+
 void sh_make_tree(const char *events)
 {
+	make_sysroot();
 	make_keys();
 	make_users();
 	make_pam();

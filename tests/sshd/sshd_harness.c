@@ -91,6 +91,8 @@ static char **sshd_env(void)
 	/* pam_wrapper would dlopen libpam with RTLD_DEEPBIND, binding it
 	 * past ASan's malloc (the name this pam_wrapper reads). */
 	env[n++] = strdup("UID_WRAPPER_DISABLE_DEEPBIND=1");
+	cr_assert(asprintf(&env[n++], "KVP_TEST_SYSROOT=%s/sysroot", sh.root) >
+		  0);
 	if (asan) {
 		cr_assert(asprintf(&env[n++],
 				   "ASAN_OPTIONS=detect_leaks=0:"

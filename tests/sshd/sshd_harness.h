@@ -7,7 +7,10 @@
  * service directory read through pam_wrapper (`sshd`: pam_matrix for the
  * password, pam_kvp as in conf/pam.d/sshd; `other`: pam_deny), a fake
  * passwd/group for nss_wrapper (root, the real `sshd` privsep user, the
- * test user with its home here), pam_kvp.conf with pool_dir here. sshd
+ * test user with its home here), pam_kvp.conf with pool_dir here, and a
+ * fake system root for the VM id (KVP_TEST_SYSROOT in sshd's
+ * environment: product_uuid SH_SMBIOS on a Gen1 VM, so the records'
+ * vm_id is SH_VM_ID, byte-swapped as azure-init does). sshd
  * runs as root, `-D -e`, its log in the directory; it is stopped and
  * reaped, with every process it forked, at teardown.
  *
@@ -31,6 +34,9 @@
 #define SH_UID		  4242
 #define SH_PASSWORD	  "Otter-Lamp-5531-secret" /* pam_matrix's */
 #define SH_WRONG_PASSWORD "Heron-Wrong-2207-guess"
+#define SH_SMBIOS	  "550e8400-e29b-41d4-a716-446655440000"
+#define SH_VM_ID	  "00840e55-9be2-d441-a716-446655440000"
+#define SH_AGENT	  "pam_kvp/" KVP_VERSION
 
 /* Every event the stack can record (libconfig list items). */
 #define SH_ALL_EVENTS                                                          \
@@ -82,7 +88,11 @@ void sh_ssh_finish(struct sh_bg *bg, struct sh_run *r);
 
 /* Our records in the pool (kvp_event_list: oldest first), each value
  * parsed and checked against DESIGN.md section 5's shape (JSON object,
- * "v":1, "event" equal to the key's event, key service "sshd"). */
+ * "v":1) and its key against the value: a legacy key's event and service
+ * "sshd"; a DIAG key's agent SH_AGENT, vm_id SH_VM_ID, kind, name
+ * "pam:sshd:<what>" and result as the event maps to, event_id the
+ * value's session (when it has one), timestamp its time, encoding none,
+ * chunk 0, a finish's duration its duration_s to six digits. */
 struct sh_recs {
 	size_t n;
 	char **keys;
@@ -110,6 +120,20 @@ void sh_assert_fields(const json_t *v, const char *result);
  * the close, at least min_duration_s (and less than a minute more). */
 void sh_assert_session(const json_t *open, const json_t *close,
 		       double min_duration_s);
+
+/* The key of record `v` of recs, and its field n ('|'-separated, from
+ * 0; malloc'd). */
+const char *sh_key_of(const struct sh_recs *recs, const json_t *v);
+char *sh_key_field(const char *key, int n);
+/* A session as the host reads it: the DIAG keys of `open` and `close`
+ * are one start and one finish of name "pam:sshd:session" with the same
+ * event_id (the session id), the finish with result success and a
+ * duration ("<s>.<6 digits>") of at least min_duration_s. */
+void sh_assert_diag_session(const struct sh_recs *recs, const json_t *open,
+			    const json_t *close, double min_duration_s);
+/* `kvpctl --dir <pool> <command>` (the KVPCTL program: "events",
+ * "dump"), its output; malloc'd. */
+char *sh_kvpctl(const char *command);
 
 /* A string member, or fail naming the record. */
 const char *sh_str(const json_t *v, const char *name);

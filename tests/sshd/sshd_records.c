@@ -4,6 +4,7 @@
  * for session_close: sh_wait_for() waits for it on inotify, bounded. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,23 +32,90 @@ static char *key_part(const char *key, int n)
 	return strndup(p, end ? (size_t)(end - p) : strlen(p));
 }
 
+char *sh_key_field(const char *key, int n)
+{
+	return key_part(key, n);
+}
+
+/* A DIAG key of ours against its value (sshd_harness.h, sh_recs). */
+static void check_diag(const char *key, const json_t *v)
+{
+	const char *event = sh_str(v, "event"), *what = event;
+	const char *kind = "event", *result = "success";
+	json_t *session = json_object_get(v, "session");
+	json_t *dur = json_object_get(v, "duration_s");
+	char *f[11], name[64];
+
+	size_t bars = 0;
+
+	for (const char *c = key; *c; c++)
+		bars += *c == '|';
+	cr_assert_eq(bars, 10, "not 11 fields: %s", key);
+	for (int i = 0; i < 11; i++)
+		f[i] = key_part(key, i);
+	if (strcmp(event, "auth_fail") == 0) {
+		what = "auth";
+		result = "fail";
+	} else if (strcmp(event, "session_open") == 0) {
+		kind = "start";
+		what = "session";
+		result = "";
+	} else if (strcmp(event, "session_close") == 0) {
+		kind = dur ? "finish" : "event";
+		what = "session";
+	}
+	snprintf(name, sizeof(name), "pam:sshd:%s", what);
+	cr_assert_str_eq(f[0], "DIAG", "%s", key);
+	cr_assert_str_eq(f[1], SH_AGENT, "%s", key);
+	cr_assert_str_eq(f[2], SH_VM_ID, "%s", key);
+	cr_assert_str_eq(f[3], kind, "%s", key);
+	cr_assert_str_eq(f[4], name, "%s", key);
+	cr_assert_eq(strlen(f[5]), 36, "event_id of %s", key);
+	if (session)
+		cr_assert_str_eq(f[5], json_string_value(session), "%s", key);
+	cr_assert_str_eq(f[6], sh_str(v, "time"), "%s", key);
+	cr_assert_str_eq(f[7], "none", "%s", key);
+	cr_assert_str_eq(f[8], result, "%s", key);
+	if (dur && strcmp(kind, "finish") == 0) {
+		const char *dot = strchr(f[9], '.');
+		cr_assert(dot && strlen(dot + 1) == 6 &&
+			      strspn(f[9], "0123456789.") == strlen(f[9]),
+			  "duration of %s", key);
+		cr_assert_leq(fabs(strtod(f[9], NULL) - json_number_value(dur)),
+			      0.00051, "%s", key);
+	} else {
+		cr_assert_str_eq(f[9], "", "%s", key);
+	}
+	cr_assert_str_eq(f[10], "0", "%s", key);
+	cr_assert_null(json_object_get(v, "vm_id_unavailable"), "%s", key);
+	for (int i = 0; i < 11; i++)
+		free(f[i]);
+}
+
 static json_t *parse(const kvp_record *r)
 {
 	json_error_t err;
 	json_t *v =
 	    json_loadb(r->value, r->value_len, JSON_REJECT_DUPLICATES, &err);
-	char *event = key_part(r->key, 1), *service = key_part(r->key, 2);
 
 	cr_assert_not_null(v, "value of %s is not JSON (%s): %s", r->key,
 			   err.text, r->value);
 	cr_assert(json_is_object(v), "value of %s is not an object", r->key);
 	cr_assert_eq(json_integer_value(json_object_get(v, "v")), 1, "%s",
 		     r->value);
-	cr_assert_str_eq(sh_str(v, "event"), event, "key %s, value %s", r->key,
-			 r->value);
-	cr_assert_str_eq(service, "sshd", "key %s", r->key);
-	free(event);
-	free(service);
+	cr_assert_leq(r->key_len, KVP_SAFE_MAX_KEY_SIZE, "%s", r->key);
+	cr_assert_leq(r->value_len, KVP_SAFE_MAX_VALUE_SIZE, "%s", r->key);
+	if (strncmp(r->key, "DIAG|", 5) == 0) {
+		check_diag(r->key, v);
+	} else {
+		char *event = key_part(r->key, 1);
+		char *service = key_part(r->key, 2);
+		cr_assert_str_eq(sh_str(v, "event"), event, "key %s, value %s",
+				 r->key, r->value);
+		cr_assert_str_eq(service, "sshd", "key %s", r->key);
+		free(event);
+		free(service);
+	}
 	return v;
 }
 
@@ -158,6 +226,66 @@ void sh_wait_for(const char *event, size_t n, int timeout_ms,
 			;
 	}
 	close(ino);
+}
+
+const char *sh_key_of(const struct sh_recs *recs, const json_t *v)
+{
+	for (size_t i = 0; i < recs->n; i++)
+		if (recs->v[i] == v)
+			return recs->keys[i];
+	cr_assert_fail("record not in the list");
+	return NULL;
+}
+
+void sh_assert_diag_session(const struct sh_recs *recs, const json_t *open,
+			    const json_t *close, double min_duration_s)
+{
+	const char *a = sh_key_of(recs, open), *b = sh_key_of(recs, close);
+	char *kind_a = key_part(a, 3), *kind_b = key_part(b, 3);
+	char *name_a = key_part(a, 4), *name_b = key_part(b, 4);
+	char *id_a = key_part(a, 5), *id_b = key_part(b, 5);
+	char *result = key_part(b, 8), *dur = key_part(b, 9);
+
+	cr_assert_str_eq(kind_a, "start", "%s", a);
+	cr_assert_str_eq(kind_b, "finish", "%s", b);
+	cr_assert_str_eq(name_a, "pam:sshd:session", "%s", a);
+	cr_assert_str_eq(name_b, name_a, "start %s\nfinish %s", a, b);
+	cr_assert_str_eq(id_a, sh_str(open, "session"), "%s", a);
+	cr_assert_str_eq(id_b, id_a, "start %s\nfinish %s", a, b);
+	cr_assert_str_eq(result, "success", "%s", b);
+	cr_assert_geq(strtod(dur, NULL), min_duration_s, "%s", b);
+	cr_assert_lt(strtod(dur, NULL), min_duration_s + 60, "%s", b);
+	free(kind_a);
+	free(kind_b);
+	free(name_a);
+	free(name_b);
+	free(id_a);
+	free(id_b);
+	free(result);
+	free(dur);
+}
+
+char *sh_kvpctl(const char *command)
+{
+	const char *kvpctl = getenv("KVPCTL");
+	char *cmd = NULL, *out = NULL;
+	size_t size = 0;
+	FILE *p, *o;
+	int c;
+
+	cr_assert_not_null(kvpctl,
+			   "KVPCTL is not set (make check-run sets it)");
+	cr_assert(asprintf(&cmd, "'%s' --dir '%s' %s", kvpctl, sh.pool_dir,
+			   command) > 0);
+	p = popen(cmd, "r");
+	o = open_memstream(&out, &size);
+	cr_assert(p && o, "%s", cmd);
+	while ((c = fgetc(p)) != EOF)
+		fputc(c, o);
+	cr_assert_eq(pclose(p), 0, "%s failed", cmd);
+	fclose(o);
+	free(cmd);
+	return out;
 }
 
 const char *sh_str(const json_t *v, const char *name)

@@ -1,6 +1,8 @@
 /* test_sshd_session.c - key logins through a real sshd: the session's two
- * records, one session id, the duration, the fields sshd's PAM items
- * give; overlapping logins keep their sessions apart. */
+ * records (DIAG: a start and a finish with one event id, the session's,
+ * and the finish's duration), the fields sshd's PAM items give, how
+ * `kvpctl events` shows them (one start+finish row); overlapping logins
+ * keep their sessions apart. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,7 @@ Test(sshd_session, key_login_records_open_and_close)
 	close = sh_nth(&recs, "session_close", 0);
 	cr_assert_lt(index_of(&recs, open), index_of(&recs, close), "%s", text);
 	sh_assert_session(open, close, 1.0);
+	sh_assert_diag_session(&recs, open, close, 1.0);
 	free(text);
 	sh_recs_free(&recs);
 	sh_run_free(&r);
@@ -94,6 +97,8 @@ Test(sshd_session, overlapping_logins_keep_their_sessions)
 		     "%s", text);
 	sh_assert_session(opens[1], closes[0], 0.0);
 	sh_assert_session(opens[0], closes[1], 2.0);
+	sh_assert_diag_session(&recs, opens[1], closes[0], 0.0);
+	sh_assert_diag_session(&recs, opens[0], closes[1], 2.0);
 	cr_assert_str_neq(sh_str(opens[0], "session"),
 			  sh_str(opens[1], "session"), "%s", text);
 	cr_assert(!json_equal(json_object_get(opens[0], "pid"),
@@ -103,4 +108,42 @@ Test(sshd_session, overlapping_logins_keep_their_sessions)
 	sh_recs_free(&recs);
 	sh_run_free(&r1);
 	sh_run_free(&r2);
+}
+
+/* What the host's tooling shows for the login: one start+finish row of
+ * pam_kvp's agent with the duration sshd's session lasted. */
+Test(sshd_session, kvpctl_events_shows_one_row_per_session)
+{
+	struct sh_run r;
+	struct sh_recs recs;
+	char *out, *row, *dur;
+	double seconds;
+	size_t lines = 0;
+
+	sh_ssh_key("sleep 1; echo hello", &r);
+	assert_ran(&r, "hello\n");
+	sh_wait_for("session_close", 1, CLOSE_TIMEOUT_MS, &recs);
+	out = sh_kvpctl("events");
+	row = strstr(out, "  " SH_AGENT "  start+finish  pam:sshd:session  "
+			  "success");
+	cr_assert_not_null(row, "kvpctl events:\n%s", out);
+	/* "... success    1.023s  sshd user=kvpuser rhost=127.0.0.1 ..." */
+	dur = row + strlen("  " SH_AGENT "  start+finish  pam:sshd:session  "
+			   "success");
+	seconds = strtod(dur, NULL);
+	cr_assert_geq(seconds, 1.0, "%s", out);
+	cr_assert_lt(seconds, 61.0, "%s", out);
+	cr_assert_not_null(
+	    strstr(row, "s  sshd user=" SH_USER " rhost=127.0.0.1 tty=ssh\n"),
+	    "%s", out);
+	/* The header, account's event row and the session's row. */
+	cr_assert_not_null(strstr(out, "  " SH_AGENT "  event         "
+				       "pam:sshd:account  success"),
+			   "%s", out);
+	for (const char *c = out; *c; c++)
+		lines += *c == '\n';
+	cr_assert_eq(lines, 3, "%s", out);
+	free(out);
+	sh_recs_free(&recs);
+	sh_run_free(&r);
 }

@@ -27,7 +27,8 @@ static void assert_bad_arg(const char *arg, const char *msg)
 
 #define UNKNOWN_ARG                                                            \
 	"unknown argument (expected debug or NAME=VALUE with NAME one of "     \
-	"pool, mode, pool_dir, key_prefix, write, events, max_records, "       \
+	"pool, mode, pool_dir, format, key_prefix, write, events, "            \
+	"max_records, "                                                        \
 	"lock_timeout_ms, clear_if_stale, on_error, hash_key_file)"
 
 Test(config_args, pool_and_mode)
@@ -200,6 +201,13 @@ Test(config_args, bad_enum_values)
 
 Test(config_args, bad_paths_and_prefixes)
 {
+	static const char *const reserved[] = {"DIAG",
+					       "DIAG_V2",
+					       "DIAG_V",
+					       "CLOUD_INIT",
+					       "PROVISIONING_REPORT",
+					       "azure-init-0.1.1"};
+
 	assert_bad_arg("pool_dir=relative/dir",
 		       "must be an absolute path, got 'relative/dir'");
 	assert_bad_arg("pool_dir=", "must not be empty");
@@ -210,6 +218,31 @@ Test(config_args, bad_paths_and_prefixes)
 		       "may only hold A-Z a-z 0-9 _ . -, got 'a|b'");
 	assert_bad_arg("key_prefix=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456",
 		       "longer than 32 characters (33)");
+	/* The first key field of the host's other writers. */
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++) {
+		char arg[64], msg[256];
+
+		snprintf(arg, sizeof(arg), "key_prefix=%s", reserved[i]);
+		snprintf(msg, sizeof(msg),
+			 "must not name another writer's records (DIAG, "
+			 "DIAG_V..., CLOUD_INIT, PROVISIONING_REPORT or "
+			 "azure-init-...), got '%s'",
+			 reserved[i]);
+		assert_bad_arg(arg, msg);
+	}
+}
+
+Test(config_args, format)
+{
+	TC_AUTO kvp_settings *s = tc_new();
+
+	tc_is_str(s, "format", "diag");
+	tc_set(s, "format=pam_kvp");
+	tc_is_str(s, "format", "pam_kvp");
+	tc_set(s, "format=diag");
+	tc_is_str(s, "format", "diag");
+	assert_bad_arg("format=DIAG", "must be diag or pam_kvp, got 'DIAG'");
+	assert_bad_arg("format=", "must be diag or pam_kvp, got ''");
 }
 
 Test(config_args, bad_integers)

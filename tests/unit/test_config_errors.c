@@ -121,6 +121,22 @@ Test(config_errors, key_prefix)
 	cr_assert_eq(kvp_error_last()->actual, 33);
 	ERR("key_prefix = 7;", 1,
 	    "key_prefix: must be a string, got an integer");
+	/* Near misses of the reserved schemas are fine (test_config_load). */
+	ERR("key_prefix = \"CLOUD_INIT\";", 1,
+	    "key_prefix: must not name another writer's records (DIAG, "
+	    "DIAG_V..., CLOUD_INIT, PROVISIONING_REPORT or azure-init-...), "
+	    "got 'CLOUD_INIT'");
+	ERR("services = { su = { key_prefix = \"DIAG_V1\"; }; };", 1,
+	    "services.su.key_prefix: must not name another writer's records "
+	    "(DIAG, DIAG_V..., CLOUD_INIT, PROVISIONING_REPORT or "
+	    "azure-init-...), got 'DIAG_V1'");
+}
+
+Test(config_errors, format)
+{
+	ERR("format = \"legacy\";", 1,
+	    "format: must be diag or pam_kvp, got 'legacy'");
+	ERR("format = 1;", 1, "format: must be a string, got an integer");
 }
 
 Test(config_errors, control_characters_do_not_break_the_message_line)

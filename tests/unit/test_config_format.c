@@ -46,6 +46,7 @@ Test(config_format, defaults_text)
 			 "pool = \"guest\";\n"
 			 "mode = \"safe\";\n"
 			 "pool_dir = \"/var/lib/hyperv\";\n"
+			 "format = \"diag\";\n"
 			 "key_prefix = \"PAM_KVP\";\n"
 			 "write = \"append\";\n"
 			 "events = [\"auth_fail\", \"session_open\", "
@@ -75,6 +76,7 @@ Test(config_format, every_setting_changed_round_trips)
 	tc_set(s, "pool=auto_internal");
 	tc_set(s, "mode=unsafe");
 	tc_set(s, "pool_dir=/srv/kvp \"quoted\" back\\slash/\xc3\xa9");
+	tc_set(s, "format=pam_kvp");
 	tc_set(s, "key_prefix=A.b-C_9");
 	tc_set(s, "write=insert");
 	tc_set(s, "events=auth,password");

@@ -320,7 +320,20 @@ Test(config_load, key_prefix_character_set)
 	tc_load_ok("key_prefix = \"azAZ09_.-\";", NULL, &s);
 	cr_assert_str_eq(kvp_settings_key_prefix(s), "azAZ09_.-");
 	tc_load_ok("key_prefix = \"x\";", NULL, &s);
-	cr_assert_str_eq(kvp_settings_key_prefix(s), "x");
+	cr_assert_str_eq(
+	    kvp_settings_key_prefix(s),
+	    "x"); /* Near the reserved schemas (DIAG, DIAG_V..., CLOUD_INIT,
+		   * PROVISIONING_REPORT, azure-init-...) but none of them. */
+	tc_load_ok("key_prefix = \"diag\";", NULL, &s);
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "diag");
+	tc_load_ok("key_prefix = \"DIAGX\";", NULL, &s);
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "DIAGX");
+	tc_load_ok("key_prefix = \"DIAG_\";", NULL, &s);
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "DIAG_");
+	tc_load_ok("key_prefix = \"CLOUD_INIT_2\";", NULL, &s);
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "CLOUD_INIT_2");
+	tc_load_ok("key_prefix = \"azure-init\";", NULL, &s);
+	cr_assert_str_eq(kvp_settings_key_prefix(s), "azure-init");
 }
 
 Test(config_load, libconfig_syntax_variants)

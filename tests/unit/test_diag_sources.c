@@ -326,6 +326,7 @@ static void legacy(kvp_event_type type, const char *result, double duration,
 		cr_assert_eq(kvp_settings_set(s, arg), 0);
 	}
 	cr_assert_eq(kvp_settings_set(s, "clear_if_stale=no"), 0);
+	cr_assert_eq(kvp_settings_set(s, "format=pam_kvp"), 0);
 	cr_assert_eq(kvp_event_record(s, &ev), 0, "%s",
 		     kvp_error_last()->message);
 	kvp_settings_free(s);

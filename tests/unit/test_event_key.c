@@ -1,5 +1,6 @@
-/* test_event_key.c - the record key of an event: its format, every event
- * name, the service token, both time forms and the random id. */
+/* test_event_key.c - the legacy record key of an event (format =
+ * "pam_kvp"): its format, every event name, the service token, both time
+ * forms and the random id. The DIAG key is test_event_diag.c's. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@ static char key[KVP_KEY_FIELD_SIZE + 1], value[KVP_VALUE_FIELD_SIZE + 1];
 static void setup(void)
 {
 	s = te_settings("/nonexistent");
+	te_set(s, "format=pam_kvp");
 	te_event(&ev);
 }
 

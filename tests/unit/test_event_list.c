@@ -1,5 +1,5 @@
-/* test_event_list.c - kvp_event_list() (our records, oldest first by the
- * key's time, stable) and kvp_uuid(). */
+/* test_event_list.c - kvp_event_list() (our records in both formats,
+ * oldest first by the key's time, stable) and kvp_uuid(). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +69,43 @@ Test(event_list, oldest_first_by_key_time, .init = setup, .fini = teardown)
 	free(t3);
 }
 
+/* DIAG records are ours when pam_kvp wrote them (agent "pam_kvp/...",
+ * name "pam:<service>:<what>"), listed with the legacy ones by time; the
+ * other agents' are not. */
+Test(event_list, diag_records_of_ours, .init = setup, .fini = teardown)
+{
+	char *start = te_diag_key(TE_AGENT, "start", "pam:sshd:session",
+				  "2026-11-24T22:33:05.000Z", TE_VM_ID);
+	char *finish = te_diag_key(TE_AGENT, "finish", "pam:sshd:session",
+				   "2026-11-24T22:33:07.000Z", TE_VM_ID);
+	char *legacy = te_key("PAM_KVP", "20261124T223306.000Z", "aaaaaaaa");
+	char *azure = te_diag_key("azure-init/0.1.1", "event", "provision",
+				  "2026-11-24T22:33:01.000Z", TE_VM_ID);
+	char *alike = te_diag_key("pam_kvpx/1", "start", "pam:sshd:session",
+				  "2026-11-24T22:33:01.000Z", TE_VM_ID);
+	kvp_record_list l;
+
+	tu_plant(p.path,
+		 (const char *const[]){finish, "f", azure, "a", legacy, "l",
+				       alike, "x", start, "s", NULL});
+	cr_assert_eq(kvp_event_list(p.store, NULL, &l), 0);
+	cr_assert_eq(l.count, 3);
+	cr_assert_str_eq(l.records[0].key, start);
+	cr_assert_str_eq(l.records[1].key, legacy);
+	cr_assert_str_eq(l.records[2].key, finish);
+	cr_assert_str_eq(l.records[2].value, "f");
+	kvp_record_list_free(&l);
+	/* Whatever the legacy prefix. */
+	cr_assert_eq(kvp_event_list(p.store, "SITE", &l), 0);
+	cr_assert_eq(l.count, 2);
+	kvp_record_list_free(&l);
+	free(start);
+	free(finish);
+	free(legacy);
+	free(azure);
+	free(alike);
+}
+
 Test(event_list, equal_times_keep_file_order, .init = setup, .fini = teardown)
 {
 	const char *t = "20261124T223301.000Z";
@@ -108,21 +145,29 @@ Test(event_list, custom_and_invalid_prefix, .init = setup, .fini = teardown)
 
 	cr_assert_eq(kvp_event_list(p.store, "", &l), KVP_ERR_INVALID_ARG);
 	cr_assert_eq(kvp_event_list(p.store, "a|b", &l), KVP_ERR_INVALID_ARG);
+	/* Other writers' schemas are no prefix of ours. */
+	cr_assert_eq(kvp_event_list(p.store, "DIAG", &l), KVP_ERR_INVALID_ARG);
+	cr_assert_eq(kvp_event_list(p.store, "CLOUD_INIT", &l),
+		     KVP_ERR_INVALID_ARG);
 	cr_assert_eq(kvp_event_list(p.store, NULL, NULL), KVP_ERR_INVALID_ARG);
 	cr_assert_eq(kvp_event_list(NULL, NULL, &l), KVP_ERR_INVALID_ARG);
 	free(mine);
 	free(dflt);
 }
 
+/* Both formats in one pool: one order, by time. */
 Test(event_list, lists_what_record_wrote, .init = setup, .fini = teardown)
 {
 	static const int secs[] = {30, 10, 20, 10};
+	static const char *const formats[] = {"diag", "pam_kvp", "diag",
+					      "pam_kvp"};
 	kvp_settings *s = te_settings(p.dir);
 	kvp_event ev;
 	kvp_record_list l;
 
 	te_event(&ev);
 	for (size_t i = 0; i < 4; i++) {
+		te_set(s, "format=%s", formats[i]);
 		ev.time.tv_sec = 1795559600 + secs[i];
 		ev.pid = (long long)i;
 		cr_assert_eq(kvp_event_record(s, &ev), 0);
@@ -131,15 +176,21 @@ Test(event_list, lists_what_record_wrote, .init = setup, .fini = teardown)
 	cr_assert_eq(l.count, 4);
 	static const long long want_pid[] = {1, 3, 2, 0};
 	for (size_t i = 0; i < 4; i++) {
-		char parts[5][KVP_KEY_FIELD_SIZE + 1];
 		json_t *obj = te_parse(l.records[i].value);
-		te_key_parts(l.records[i].key, parts);
+		const char *t = te_str(obj, "time");
 		cr_assert_eq(json_integer_value(json_object_get(obj, "pid")),
 			     want_pid[i], "record %zu", i);
 		/* The value's time is the key's time. */
-		const char *t = te_str(obj, "time");
-		cr_assert_eq(strncmp(parts[3], t, 4), 0);
-		cr_assert_eq(strncmp(parts[3] + 15, t + 19, 5), 0);
+		if (want_pid[i] % 2 == 0) {
+			struct te_diag d;
+			te_diag_parts(l.records[i].key, &d);
+			cr_assert_str_eq(d.f[TE_D_TIME], t);
+		} else {
+			char parts[5][KVP_KEY_FIELD_SIZE + 1];
+			te_key_parts(l.records[i].key, parts);
+			cr_assert_eq(strncmp(parts[3], t, 4), 0);
+			cr_assert_eq(strncmp(parts[3] + 15, t + 19, 5), 0);
+		}
 		json_decref(obj);
 	}
 	kvp_record_list_free(&l);

@@ -1,6 +1,9 @@
 /* test_event_record.c - kvp_event_record(): append and insert, the
  * stale-pool clear, the max_records bound (our oldest by key time goes,
- * other writers' records stay byte for byte) and the lock timeout. */
+ * in either format, other writers' records stay byte for byte) and the
+ * lock timeout. Records are written in the default format, DIAG, unless
+ * a test says "format=pam_kvp"; planted records of ours are legacy keys
+ * (te_key) or DIAG keys (te_diag_key). */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -55,6 +58,16 @@ static size_t count_prefix(const kvp_record_list *l, const char *prefix)
 
 	for (size_t i = 0; i < l->count; i++)
 		n += strncmp(l->records[i].key, prefix, len) == 0;
+	return n;
+}
+
+/* Our records, in either format. */
+static size_t count_ours(const kvp_record_list *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->count; i++)
+		n += te_ours(l->records[i].key);
 	return n;
 }
 
@@ -124,8 +137,9 @@ Test(event_record, append_writes_one_record, .init = setup, .fini = teardown)
 	record_at(1);
 	l = dump();
 	cr_assert_eq(l.count, 1);
-	cr_assert(te_matches(l.records[0].key, TE_KEY_RE), "%s",
-		  l.records[0].key);
+	cr_assert_eq(strncmp(l.records[0].key, "DIAG|" TE_AGENT "|", 19), 0,
+		     "%s", l.records[0].key);
+	te_assert_diag(l.records[0].key, l.records[0].value);
 	obj = te_parse(l.records[0].value);
 	cr_assert_str_eq(te_str(obj, "event"), "session_open");
 	cr_assert_str_eq(te_str(obj, "time"), "2026-11-24T22:33:01.001Z");
@@ -133,6 +147,26 @@ Test(event_record, append_writes_one_record, .init = setup, .fini = teardown)
 	kvp_record_list_free(&l);
 	cr_assert_eq(stat(p.path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0600);
+}
+
+Test(event_record, append_writes_one_legacy_record, .init = setup,
+     .fini = teardown)
+{
+	kvp_record_list l;
+	json_t *obj;
+
+	te_set(s, "format=pam_kvp");
+	record_at(1);
+	l = dump();
+	cr_assert_eq(l.count, 1);
+	cr_assert(te_matches(l.records[0].key, TE_KEY_RE), "%s",
+		  l.records[0].key);
+	obj = te_parse(l.records[0].value);
+	cr_assert_str_eq(te_str(obj, "event"), "session_open");
+	cr_assert_str_eq(te_str(obj, "time"), "2026-11-24T22:33:01.001Z");
+	cr_assert_not(te_has(obj, "vm_id_unavailable"));
+	json_decref(obj);
+	kvp_record_list_free(&l);
 }
 
 Test(event_record, creates_missing_directory, .init = setup, .fini = teardown)
@@ -163,7 +197,9 @@ Test(event_record, append_goes_after_other_records, .init = setup,
 	after = tu_read_file(p.path, &after_len);
 	cr_assert_eq(after_len, len + 2 * KVP_RECORD_SIZE);
 	cr_assert_arr_eq(after, before, len, "planted records moved");
-	cr_assert_eq(memcmp(after + len, "PAM_KVP|", 8), 0);
+	cr_assert_eq(memcmp(after + len, "DIAG|pam_kvp/", 13), 0);
+	cr_assert_eq(memcmp(after + len + KVP_RECORD_SIZE, "DIAG|pam_kvp/", 13),
+		     0);
 	free(before);
 	free(after);
 }
@@ -191,7 +227,7 @@ Test(event_record, insert_mode_writes_record, .init = setup, .fini = teardown)
 	l = dump();
 	cr_assert_eq(l.count, 3);
 	cr_assert_str_eq(l.records[0].key, "other");
-	cr_assert_eq(count_prefix(&l, "PAM_KVP|"), 2);
+	cr_assert_eq(count_prefix(&l, "DIAG|pam_kvp/"), 2);
 	kvp_record_list_free(&l);
 }
 
@@ -221,8 +257,10 @@ Test(event_record, insert_mode_eviction_makes_room, .init = setup,
 	record_at(1);
 	l = dump();
 	cr_assert_eq(l.count, 1024);
+	/* The legacy record of ours made room for the DIAG one. */
 	cr_assert_not(has_key(&l, ours));
-	cr_assert_eq(count_prefix(&l, "PAM_KVP|"), 1);
+	cr_assert_eq(count_prefix(&l, "DIAG|pam_kvp/"), 1);
+	cr_assert_eq(count_ours(&l), 1);
 	kvp_record_list_free(&l);
 	free(ours);
 }
@@ -237,7 +275,7 @@ Test(event_record, stale_pool_cleared_first, .init = setup, .fini = teardown)
 	record_at(1);
 	l = dump();
 	cr_assert_eq(l.count, 1);
-	cr_assert(te_matches(l.records[0].key, TE_KEY_RE));
+	cr_assert_eq(strncmp(l.records[0].key, "DIAG|pam_kvp/", 13), 0);
 	kvp_record_list_free(&l);
 }
 
@@ -276,10 +314,13 @@ Test(event_record, max_records_keeps_newest, .init = setup, .fini = teardown)
 		record_at(i);
 	cr_assert_eq(kvp_event_list(p.store, NULL, &l), 0);
 	cr_assert_eq(l.count, 3);
-	cr_assert_not_null(strstr(l.records[0].key, "|20261124T223308.008Z|"),
-			   "%s", l.records[0].key);
-	cr_assert_not_null(strstr(l.records[1].key, "|20261124T223309.009Z|"));
-	cr_assert_not_null(strstr(l.records[2].key, "|20261124T223310.010Z|"));
+	cr_assert_not_null(
+	    strstr(l.records[0].key, "|2026-11-24T22:33:08.008Z|"), "%s",
+	    l.records[0].key);
+	cr_assert_not_null(
+	    strstr(l.records[1].key, "|2026-11-24T22:33:09.009Z|"));
+	cr_assert_not_null(
+	    strstr(l.records[2].key, "|2026-11-24T22:33:10.010Z|"));
 	kvp_record_list_free(&l);
 }
 
@@ -321,7 +362,7 @@ Test(event_record, equal_times_evict_lowest_slot, .init = setup,
 	l = dump();
 	cr_assert_not(has_key(&l, a));
 	cr_assert(has_key(&l, b));
-	cr_assert_eq(count_prefix(&l, "PAM_KVP|"), 2);
+	cr_assert_eq(count_ours(&l), 2);
 	kvp_record_list_free(&l);
 	free(a);
 	free(b);
@@ -361,7 +402,7 @@ Test(event_record, other_prefixes_never_evicted, .init = setup,
 	cr_assert(has_key(&l, x));
 	cr_assert(has_key(&l, low));
 	cr_assert(has_key(&l, "PAM_KVP"));
-	cr_assert_eq(count_prefix(&l, "PAM_KVP|"), 1);
+	cr_assert_eq(count_ours(&l), 1);
 	kvp_record_list_free(&l);
 	free(x);
 	free(low);
@@ -400,7 +441,7 @@ Test(event_record, other_writers_records_byte_identical, .init = setup,
 		kvp_record_list l;
 		record_at(30 + i);
 		l = dump();
-		cr_assert_eq(count_prefix(&l, "PAM_KVP|"), 4);
+		cr_assert_eq(count_ours(&l), 4);
 		cr_assert_eq(l.count, 4 + OTHERS);
 		kvp_record_list_free(&l);
 		assert_others_intact(planted, OTHERS);
@@ -434,10 +475,12 @@ Test(event_record, max_records_lowered_evicts_many, .init = setup,
 	record_at(40);
 	cr_assert_eq(kvp_event_list(p.store, NULL, &l), 0);
 	cr_assert_eq(l.count, 2);
-	cr_assert_not_null(strstr(l.records[0].key, "|20261124T223311.011Z|"),
-			   "%s", l.records[0].key);
-	cr_assert_not_null(strstr(l.records[1].key, "|20261124T223340.040Z|"),
-			   "%s", l.records[1].key);
+	cr_assert_not_null(
+	    strstr(l.records[0].key, "|2026-11-24T22:33:11.011Z|"), "%s",
+	    l.records[0].key);
+	cr_assert_not_null(
+	    strstr(l.records[1].key, "|2026-11-24T22:33:40.040Z|"), "%s",
+	    l.records[1].key);
 	kvp_record_list_free(&l);
 }
 
@@ -547,6 +590,7 @@ Test(event_record, other_pool_and_unsafe_mode, .init = setup, .fini = teardown)
 	kvp_record_list l;
 	json_t *obj;
 
+	te_set(s, "format=pam_kvp"); /* DIAG values stay within 1022 */
 	te_set(s, "pool=auto");
 	te_set(s, "mode=unsafe");
 	ev.rhost = ev.user = ev.tty = ev.host = big;
@@ -564,4 +608,112 @@ Test(event_record, other_pool_and_unsafe_mode, .init = setup, .fini = teardown)
 	kvp_store_free(st);
 	cr_assert_eq(tu_file_size(p.path), -1, "guest pool untouched");
 	free(big);
+}
+
+/* A DIAG value is one record's: 1022 bytes in Unsafe mode too. */
+Test(event_record, unsafe_mode_diag_value_is_one_chunk, .init = setup,
+     .fini = teardown)
+{
+	char *big = tu_repeat('\x01', 10000);
+	kvp_store *st;
+	kvp_record_list l;
+
+	te_set(s, "mode=unsafe");
+	ev.rhost = ev.user = ev.tty = ev.host = big;
+	record_at(1);
+	st = tu_store(p.dir, KVP_MODE_UNSAFE);
+	cr_assert_eq(kvp_store_dump(st, &l), 0);
+	cr_assert_eq(l.count, 1);
+	cr_assert_leq(l.records[0].value_len, 1022);
+	cr_assert_gt(l.records[0].value_len, 1000);
+	te_assert_diag(l.records[0].key, l.records[0].value);
+	kvp_record_list_free(&l);
+	kvp_store_free(st);
+	free(big);
+}
+
+/* max_records counts ours in both formats, oldest by time whichever
+ * format: a legacy write evicts an older DIAG record of ours and a DIAG
+ * write an older legacy one. */
+Test(event_record, eviction_across_formats, .init = setup, .fini = teardown)
+{
+	char *d1 = te_diag_key(TE_AGENT, "start", "pam:sshd:session",
+			       "2026-11-24T22:33:01.000Z", TE_VM_ID);
+	char *l2 = te_key("PAM_KVP", "20261124T223302.000Z", "22222222");
+	char *d3 = te_diag_key("pam_kvp/0.0.1", "finish", "pam:sshd:session",
+			       "2026-11-24T22:33:03.000Z", TE_VM_ID);
+	kvp_record_list l;
+
+	tu_plant(p.path, (const char *const[]){d3, "3", l2, "2", "other", "o",
+					       d1, "1", NULL});
+	te_set(s, "max_records=3");
+	te_set(s, "format=pam_kvp");
+	record_at(10);
+	l = dump();
+	cr_assert_not(has_key(&l, d1), "the oldest, a DIAG record, goes");
+	cr_assert(has_key(&l, l2) && has_key(&l, d3) && has_key(&l, "other"));
+	cr_assert_eq(count_ours(&l), 3);
+	kvp_record_list_free(&l);
+
+	te_set(s, "format=diag");
+	record_at(11);
+	l = dump();
+	cr_assert_not(has_key(&l, l2), "then the legacy one");
+	cr_assert(has_key(&l, d3) && has_key(&l, "other"));
+	cr_assert_eq(count_prefix(&l, "PAM_KVP|"), 1);
+	cr_assert_eq(count_prefix(&l, "DIAG|pam_kvp/"), 2);
+	cr_assert_eq(l.count, 4);
+	kvp_record_list_free(&l);
+	free(d1);
+	free(l2);
+	free(d3);
+}
+
+/* DIAG records that are not pam_kvp's own - other agents, look-alike
+ * agents, foreign names under our agent, malformed keys, other schemas -
+ * are never evicted, however old. */
+Test(event_record, diag_records_of_others_never_evicted, .init = setup,
+     .fini = teardown)
+{
+#define OLD "2000-01-01T00:00:00.000Z"
+	char *theirs[] = {
+	    te_diag_key("azure-init/0.1.1", "event", "pam:sshd:auth", OLD,
+			TE_VM_ID),
+	    te_diag_key("pam_kvpx/1", "start", "pam:sshd:session", OLD,
+			TE_VM_ID),
+	    te_diag_key("pam_kvp", "start", "pam:sshd:session", OLD, TE_VM_ID),
+	    te_diag_key(TE_AGENT, "event", "backup:run", OLD, TE_VM_ID),
+	    te_diag_key(TE_AGENT, "event", "pam:sshd:login", OLD, TE_VM_ID),
+	    te_diag_key(TE_AGENT, "start", "pam:sshd:auth", OLD, TE_VM_ID),
+	    te_diag_key(TE_AGENT, "event", "pam:s d:auth", OLD, TE_VM_ID),
+	    te_diag_key(TE_AGENT, "event", "pam::auth", OLD, TE_VM_ID),
+	    te_diag_key(TE_AGENT, "event", "pam:sshd:session", "yesterday",
+			TE_VM_ID),
+	    te_diag_key(TE_AGENT, "event", "pam:sshd:auth", OLD, "not-a-uuid"),
+	    strdup("DIAG_V2|pam_kvp/0.1.0|x|event|pam:sshd:auth"),
+	    strdup("CLOUD_INIT|0|start|pam:sshd:session|" TE_VM_ID),
+	    strdup("PROVISIONING_REPORT"),
+	};
+	enum { N = sizeof(theirs) / sizeof(*theirs) };
+	const char *kv[2 * N + 1];
+	kvp_record_list l;
+
+	for (size_t i = 0; i < N; i++) {
+		kv[2 * i] = theirs[i];
+		kv[2 * i + 1] = "v";
+	}
+	kv[2 * N] = NULL;
+	tu_plant(p.path, kv);
+	te_set(s, "max_records=1");
+	record_at(1);
+	record_at(2);
+	l = dump();
+	cr_assert_eq(l.count, N + 1);
+	for (size_t i = 0; i < N; i++) {
+		cr_assert(has_key(&l, theirs[i]), "%s was evicted", theirs[i]);
+		free(theirs[i]);
+	}
+	cr_assert_not_null(strstr(l.records[N].key, "|2026-11-24T22:33:02."));
+	kvp_record_list_free(&l);
+#undef OLD
 }

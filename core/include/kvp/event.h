@@ -2,14 +2,35 @@
  * them (`kvpctl events`): login and session events as pool records, the
  * bounded write that evicts our own oldest records, and the reader.
  *
- * The records are pam_kvp's format (DESIGN.md section 5):
+ * The key is azure-init's DIAG key (the setting format = "diag", the
+ * default; kvp/diag.h), agent "pam_kvp/<version>":
  *
- * Key:   <prefix>|<event>|<service>|<YYYYMMDDTHHMMSS.mmmZ>|<8 hex>
- * Value: {"v":1,"event":..,"time":"<RFC 3339 UTC, ms>","service":..,
- *         "user":..,"rhost":..,"ruser":..,"tty":..,"pid":..,"uid":..,
- *         "session":"<uuid>","result":..,"duration_s":..,"host":..,
- *         "boot_id":..,"truncated":true}
- * Both always fit the mode's limits. Strings are cut on a UTF-8 boundary,
+ *   DIAG|pam_kvp/<version>|<vm_id>|<kind>|pam:<service>:<what>|
+ *       <event_id>|<time>|none|<result>|<duration>|0
+ *
+ * auth, account and password are kind "event", name
+ * "pam:<service>:auth" / ":account" / ":password", result "success";
+ * auth_fail is the same as auth with result "fail"; session_open is a
+ * "start" and session_close a "finish" (result "success", the event's
+ * duration_s with six fraction digits; an "event" when it has none) of
+ * name "pam:<service>:session", both with the session id as event_id.
+ * Other events have a random event_id. <service> is PAM_SERVICE with
+ * bytes outside [A-Za-z0-9._-] as '_', at most 35 bytes; <time> the
+ * value's "time"; <vm_id> kvp_diag_vm_id(), read once per process (the
+ * nil UUID when unreadable, and "vm_id_unavailable":true in the value).
+ * With format = "pam_kvp" the key is pam_kvp's own (DESIGN.md section
+ * 5):
+ *
+ *   <prefix>|<event>|<service>|<YYYYMMDDTHHMMSS.mmmZ>|<8 hex>
+ *
+ * The value is the same in both:
+ *   {"v":1,"event":..,"time":"<RFC 3339 UTC, ms>","service":..,
+ *    "user":..,"rhost":..,"ruser":..,"tty":..,"pid":..,"uid":..,
+ *    "session":"<uuid>","result":..,"duration_s":..,"host":..,
+ *    "boot_id":..,"truncated":true,"hash_unavailable":true,
+ *    "vm_id_unavailable":true}
+ * Both always fit the mode's limits, and a DIAG value one record's
+ * (1022 bytes) in either mode. Strings are cut on a UTF-8 boundary,
  * invalid UTF-8 becomes U+FFFD, control characters are escaped by the
  * JSON library, and "truncated":true marks a record where anything was
  * cut. A field set to "hash" holds "hmac-sha256:<32 hex>", an HMAC-SHA256
@@ -79,16 +100,19 @@ typedef struct kvp_event {
 /* Encode `ev` and write it to the pool `s` names, under one exclusive
  * lock (waiting at most s->lock_timeout_ms): clear the pool first if
  * s->clear_if_stale and it predates this boot; remove our oldest records
- * (key prefix s->key_prefix, oldest by the key's time) until fewer than
+ * (in either format: DIAG records of agent "pam_kvp/..." and keys
+ * starting "<s->key_prefix>|"; oldest by the key's time) until fewer than
  * s->max_records remain; then append or insert per s->write. Records of
  * other writers are never touched. An event whose version is not one this
  * library knows (1 to KVP_EVENT_VERSION: e.g. one not started from
  * KVP_EVENT_INIT) is refused with KVP_ERR_INVALID_ARG. */
 KVP_EXTERN int kvp_event_record(const kvp_settings *s, const kvp_event *ev);
 
-/* Our event records (keys starting with "<prefix>|"; NULL prefix: the
- * default "PAM_KVP") in `store`, oldest first by the key's time, records
- * of equal time in file order. A missing pool file gives an empty list.
+/* Our event records, in either format (DIAG records of agent
+ * "pam_kvp/..." whose name is one of ours, and keys starting with
+ * "<prefix>|"; NULL prefix: the default "PAM_KVP") in `store`, oldest
+ * first by the key's time, records of equal time in file order. A
+ * missing pool file gives an empty list.
  * *out is the caller's: kvp_record_list_free(). */
 KVP_EXTERN int kvp_event_list(const kvp_store *store, const char *prefix,
 			      kvp_record_list *out);

@@ -17,6 +17,7 @@ static const char *const pools[] = {
     "external", "guest", "auto", "auto_external", "auto_internal", NULL,
 };
 static const char *const modes[] = {"safe", "unsafe", NULL};
+static const char *const formats[] = {"diag", "pam_kvp", NULL};
 static const char *const writes[] = {"append", "insert", NULL};
 static const char *const on_errors[] = {"ignore", "fail", NULL};
 static const char *const field_choices[] = {"user", "ruser", "rhost",
@@ -29,6 +30,7 @@ const struct cfg_setting cfg_table[] = {
     {"pool", CFG_CHOICE, AT(pool), "guest", pools, .numbered = true},
     {"mode", CFG_CHOICE, AT(mode), "safe", modes},
     {"pool_dir", CFG_PATH, AT(pool_dir), KVP_DEFAULT_DIR},
+    {"format", CFG_CHOICE, AT(format), "diag", formats},
     {"key_prefix", CFG_PREFIX, AT(key_prefix), KVP_DEFAULT_KEY_PREFIX},
     {"write", CFG_CHOICE, AT(write), "append", writes},
     {"events", CFG_EVENTS, AT(events), "auth_fail,session_open,session_close",

@@ -108,6 +108,11 @@ static int set_string(const struct cfg_setting *row, const struct cfg_src *src,
 	if (fault == TOKEN_BAD_CHAR)
 		return cfg_fail(src, 0, 0,
 				"may only hold A-Z a-z 0-9 _ . -, got '%s'", v);
+	if (fault == TOKEN_RESERVED)
+		return cfg_fail(src, 0, 0,
+				"must not name another writer's records "
+				"(" TOKEN_RESERVED_LIST "), got '%s'",
+				v);
 	if (row->type == CFG_PATH && v[0] != '/')
 		return cfg_fail(src, 0, 0, "must be an absolute path, got '%s'",
 				v);

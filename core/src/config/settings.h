@@ -28,6 +28,9 @@ typedef enum kvp_field_policy {
 	KVP_FIELD_OMIT
 } kvp_field_policy;
 enum { KVP_WRITE_APPEND, KVP_WRITE_INSERT };
+/* The records pam_kvp writes: azure-init's DIAG keys, or its own legacy
+ * "<prefix>|<event>|..." keys (event_internal.h). */
+enum { KVP_FORMAT_DIAG, KVP_FORMAT_PAM_KVP };
 enum { CFG_ON_ERROR_IGNORE, CFG_ON_ERROR_FAIL };
 
 /* Always valid: only the table's checked setters write a value. */
@@ -35,6 +38,7 @@ struct kvp_settings {
 	int pool; /* kvp_pool */
 	int mode; /* kvp_mode */
 	char pool_dir[KVP_CONFIG_PATH_MAX];
+	int format; /* KVP_FORMAT_* */
 	char key_prefix[KVP_KEY_PREFIX_MAX + 1];
 	int write;		     /* KVP_WRITE_* */
 	unsigned int events;	     /* bit (1u << kvp_event_type) */

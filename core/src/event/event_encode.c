@@ -1,5 +1,7 @@
-/* event_encode.c - event_encode(): an event as its record key and its
- * compact JSON value (made with jansson), always within the mode's limits.
+/* event_encode.c - event_encode(): an event as its record key (DIAG,
+ * event_diag.c, or legacy, event_key.c, by the setting `format`) and its
+ * compact JSON value (made with jansson), always within the limits: the
+ * mode's, and with DIAG one record's value, 1022 bytes, in either mode.
  *
  * Fields appear in kvp/event.h's order. Strings are bounded by the caps in
  * event_internal.h; if the encoded value is still longer than the mode
@@ -50,7 +52,7 @@ struct value {
 	long long pid, uid;
 	bool has_duration;
 	double duration_s;
-	bool truncated, hash_unavailable;
+	bool truncated, hash_unavailable, vm_id_unavailable;
 };
 
 static int put_strings(json_t *obj, const struct value *v, int from, int to)
@@ -87,6 +89,9 @@ static int put_members(json_t *obj, const struct value *v)
 	if (v->hash_unavailable)
 		failed |=
 		    json_object_set_new(obj, "hash_unavailable", json_true());
+	if (v->vm_id_unavailable)
+		failed |=
+		    json_object_set_new(obj, "vm_id_unavailable", json_true());
 	return failed;
 }
 
@@ -287,32 +292,57 @@ static int copy_out(const char *what, const char *text, size_t len, char *out,
 	return 0;
 }
 
+_Static_assert(EVENT_KEY_MAX <= KVP_DIAG_MAX_KEY, "a legacy key fits");
+
+/* The record's key into key_buf, for the value text[0..len); its length
+ * or <0. */
+static int make_key(const kvp_settings *s, const kvp_event *ev,
+		    const struct value *v, const struct timespec *when,
+		    const char *vm_id, const char *text, size_t len,
+		    char key_buf[KVP_DIAG_MAX_KEY + 1])
+{
+	if (s->format == KVP_FORMAT_DIAG)
+		return event_diag_key(ev, when, vm_id, text, len, key_buf);
+	return event_key_build(s->key_prefix, v->event, ev->service,
+			       v->time.key, key_buf);
+}
+
 int event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
 		 size_t key_size, char *value, size_t value_size)
 {
 	struct value v = {.pid = ev ? ev->pid : -1, .uid = ev ? ev->uid : -1};
 	struct event_secret secret = {.path = s ? s->hash_key_file : NULL};
-	char key_buf[EVENT_KEY_MAX + 1], *text = NULL;
-	size_t len = 0;
+	char key_buf[KVP_DIAG_MAX_KEY + 1], vm_id[KVP_UUID_SIZE] = "",
+					    *text = NULL;
+	struct timespec when = {0, 0};
+	size_t len = 0, max = 0;
 	int r = check_args(s, ev, key, value);
 
-	if (r == 0)
-		r = event_time_format(&ev->time, &v.time);
+	/* One time for key and value. */
+	if (r == 0) {
+		when = ev->time;
+		if (when.tv_sec == 0 && when.tv_nsec == 0)
+			clock_gettime(CLOCK_REALTIME, &when);
+		r = event_time_format(&when, &v.time);
+	}
 	if (r == 0) {
 		v.event = kvp_event_type_name(ev->type);
-		r = event_key_build(s->key_prefix, v.event, ev->service,
-				    v.time.key, key_buf);
-	}
-	if (r >= 0)
-		r = copy_out("key", key_buf, (size_t)r, key, key_size);
-	if (r == 0) {
+		max = pool_max_value_size(s->mode);
+		if (s->format == KVP_FORMAT_DIAG) {
+			v.vm_id_unavailable = !event_vm_id(vm_id);
+			if (max > KVP_DIAG_MAX_CHUNK)
+				max = KVP_DIAG_MAX_CHUNK;
+		}
 		set_duration(&v, ev);
 		r = gather_strings(s, ev, &v, &secret);
 	}
 	explicit_bzero(secret.key, sizeof(secret.key));
 	if (r == 0)
-		r = encode_within(&v, pool_max_value_size(s->mode), &text,
-				  &len);
+		r = encode_within(&v, max, &text, &len);
+	if (r == 0)
+		r = make_key(s, ev, &v, &when, vm_id, text, len, key_buf);
+	if (r >= 0)
+		r = copy_out("key", key_buf, strlen(key_buf), key, key_size);
 	if (r == 0)
 		r = copy_out("value", text, len, value, value_size);
 	free(text);

@@ -1,11 +1,17 @@
 /* event_internal.h - the pieces shared by the event encoder (event_encode.c,
- * event_fields.c, event_hash.c), the bounded writer (event_write.c) and the
- * reader (event_list.c); not installed.
+ * event_fields.c, event_hash.c, event_diag.c), the bounded writer
+ * (event_write.c) and the reader (event_list.c); not installed.
+ *
+ * An event is written in one of two formats (the setting `format`):
+ * azure-init's DIAG record (event_diag.c, the default) or pam_kvp's own
+ * legacy key (event_key.c); the value is the same JSON object in both.
+ * event_key_classify() is the one test of which records are ours, in
+ * either format.
  *
  * Field caps, in bytes of valid UTF-8 before JSON escaping. They keep an
  * ordinary record well inside Safe mode's 1022 bytes; a hostile one (every
  * byte an escaped control character) is shortened further by the encoder
- * until it fits the mode (event_encode.c).
+ * until it fits (event_encode.c).
  */
 #ifndef KVP_EVENT_INTERNAL_H
 #define KVP_EVENT_INTERNAL_H
@@ -15,6 +21,7 @@
 #include <time.h>
 
 #include "config/settings.h"
+#include "kvp/diag.h"
 #include "kvp/event.h"
 #include "util/internal.h"
 
@@ -51,18 +58,66 @@ struct event_time {
 /* Both forms of `t` (UTC, milliseconds); {0,0} means now. */
 int event_time_format(const struct timespec *t, struct event_time *out);
 
+/* PAM_SERVICE as a key token into out[cap + 1]: its bytes in
+ * [A-Za-z0-9._-] kept, every other byte '_', at most `cap` bytes;
+ * "unknown" when empty or NULL. Its length. */
+size_t event_service_token(const char *service, size_t cap, char *out);
+
 /* "<prefix>|<event>|<service token>|<time>|<8 random hex>" into
  * out[EVENT_KEY_MAX + 1]; its length, or <0. */
 int event_key_build(const char *prefix, const char *event, const char *service,
 		    const char *time_key, char out[EVENT_KEY_MAX + 1]);
 
-/* Does the record's key start with "<prefix>|"? */
-bool event_key_is_ours(const unsigned char *rec, const char *prefix,
-		       size_t prefix_len);
+/* What a record of ours says about itself. */
+struct event_key_info {
+	kvp_event_type type;
+	bool summary;
+	char time[24]; /* sortable UTC "YYYYMMDDTHHMMSS.mmmZ" */
+};
 
-/* Order two records by their key's time field (the fourth); a key without
- * one sorts first, as the oldest. */
-int event_key_time_cmp(const unsigned char *a, const unsigned char *b);
+/* 1 when `rec` (a raw 2560-byte record) is one of our records under `s`,
+ * in either format, with its info; 0 when not ours.
+ *
+ * Legacy: every key starting "<s->key_prefix>|". type from the event
+ * token (KVP_EVENT_COUNT when it is no event name), time the key's fourth
+ * field when it is a "YYYYMMDDTHHMMSS.mmmZ" time, else "" (such a record
+ * sorts first, as the oldest).
+ * DIAG: a key the DIAG parser accepts whole, of an agent "pam_kvp/...",
+ * whose name "pam:<service>:<what>", kind and result are one of
+ * event_diag.c's mappings (which give the type); time the key's
+ * timestamp in the sortable form (milliseconds, lower digits dropped).
+ * summary: false for every record this library writes today. Records of
+ * equal time are ordered by slot by the callers. */
+int event_key_classify(const unsigned char *rec, const kvp_settings *s,
+		       struct event_key_info *out);
+
+/* ---- event_diag.c: an event as a DIAG record (format = "diag") ---- */
+
+#ifndef KVP_VERSION
+#error "KVP_VERSION is not defined: build with the Makefile"
+#endif
+#define EVENT_DIAG_AGENT "pam_kvp/" KVP_VERSION
+/* The service in a name, "pam:<service>:<what>": 48 bytes with the
+ * longest <what>, "password". */
+#define EVENT_DIAG_SERVICE_MAX (KVP_DIAG_MAX_NAME - 13)
+
+/* The VM id of DIAG keys (kvp_diag_vm_id), read at the first call of the
+ * process and kept: true when read, false for the nil UUID. */
+bool event_vm_id(char out[KVP_UUID_SIZE]);
+
+/* The DIAG key of `ev` happening at `when`, whose value is
+ * value[0..value_len) (at most KVP_DIAG_MAX_CHUNK bytes: one record),
+ * built and checked by the diag layer (diag_batch_build), into
+ * out[KVP_DIAG_MAX_KEY + 1]. Its length, or <0. */
+int event_diag_key(const kvp_event *ev, const struct timespec *when,
+		   const char *vm_id, const char *value, size_t value_len,
+		   char out[KVP_DIAG_MAX_KEY + 1]);
+
+struct diag_key;
+/* The event type of a parsed DIAG key of pam_kvp's (agent already
+ * checked): 0 and *type, or -1 when name, kind and result are none of
+ * the mappings. */
+int event_diag_type(const struct diag_key *k, kvp_event_type *type);
 
 /* ---- event_hash.c: the keyed digest behind the "hash" field policy ---- */
 

@@ -1,6 +1,7 @@
-/* event_key.c - the key of an event record,
- * "<prefix>|<event>|<service>|<YYYYMMDDTHHMMSS.mmmZ>|<8 hex>", and the
- * time field that orders our records for eviction and listing.
+/* event_key.c - the legacy key of an event record (format = "pam_kvp"),
+ * "<prefix>|<event>|<service>|<YYYYMMDDTHHMMSS.mmmZ>|<8 hex>", its time,
+ * and event_key_classify(): which records are ours, in either format, and
+ * the time that orders them for eviction and listing.
  *
  * The service token keeps PAM_SERVICE's bytes in [A-Za-z0-9._-] and turns
  * every other byte into '_' (so the key stays ASCII, never gains a '|',
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "diag/diag_internal.h"
 #include "event/event_internal.h"
 #include "pool/record.h"
 #include "util/token.h"
@@ -38,18 +40,18 @@ int event_time_format(const struct timespec *t, struct event_time *out)
 	return 0;
 }
 
-/* PAM_SERVICE as a key token into out[EVENT_CAP_SERVICE + 1]. */
-static void service_token(const char *service, char *out)
+size_t event_service_token(const char *service, size_t cap, char *out)
 {
 	size_t n = 0;
 
-	for (; service && service[n] && n < EVENT_CAP_SERVICE; n++) {
+	for (; service && service[n] && n < cap; n++) {
 		unsigned char c = (unsigned char)service[n];
 		out[n] = token_char(c) ? (char)c : '_';
 	}
 	if (n == 0)
-		n = (size_t)snprintf(out, EVENT_CAP_SERVICE + 1, "unknown");
+		n = (size_t)snprintf(out, cap + 1, "unknown");
 	out[n] = '\0';
+	return n;
 }
 
 int event_key_build(const char *prefix, const char *event, const char *service,
@@ -61,45 +63,84 @@ int event_key_build(const char *prefix, const char *event, const char *service,
 
 	if (r < 0)
 		return r;
-	service_token(service, token);
+	event_service_token(service, EVENT_CAP_SERVICE, token);
 	return snprintf(out, EVENT_KEY_MAX + 1, "%s|%s|%s|%s|%02x%02x%02x%02x",
 			prefix, event, token, time_key, id[0], id[1], id[2],
 			id[3]);
 }
 
-bool event_key_is_ours(const unsigned char *rec, const char *prefix,
-		       size_t prefix_len)
-{
-	return rec_key_len(rec) > prefix_len &&
-	       memcmp(rec, prefix, prefix_len) == 0 && rec[prefix_len] == '|';
-}
+/* ---- which records are ours ---- */
 
-/* The fourth '|'-separated field of the record's key; empty if none. */
-static const unsigned char *key_time(const unsigned char *rec, size_t *len)
+/* "<prefix>|<event>|<service>|<time>|<id>": the event's type (or
+ * KVP_EVENT_COUNT) and the time field when it is one. */
+static void classify_legacy(const char *key, size_t len, size_t plen,
+			    struct event_key_info *out)
 {
-	const unsigned char *p = rec, *end = rec + rec_key_len(rec);
-	const unsigned char *bar;
+	const char *p = key + plen + 1, *end = key + len, *bar;
+	struct timespec t;
 
-	for (int field = 0; field < 3; field++) {
-		bar = memchr(p, '|', (size_t)(end - p));
-		if (!bar) {
-			*len = 0;
-			return end;
-		}
-		p = bar + 1;
-	}
+	out->type = KVP_EVENT_COUNT;
 	bar = memchr(p, '|', (size_t)(end - p));
-	*len = (size_t)((bar ? bar : end) - p);
-	return p;
+	for (int i = 0; i < KVP_EVENT_COUNT; i++) {
+		const char *name = kvp_event_type_name((kvp_event_type)i);
+		size_t n = strlen(name);
+		if ((size_t)((bar ? bar : end) - p) == n &&
+		    memcmp(p, name, n) == 0)
+			out->type = (kvp_event_type)i;
+	}
+	/* On to the fourth field. */
+	if (bar)
+		bar = memchr(bar + 1, '|', (size_t)(end - bar - 1));
+	if (!bar)
+		return;
+	p = bar + 1;
+	bar = memchr(p, '|', (size_t)(end - p));
+	len = (size_t)((bar ? bar : end) - p);
+	if (len < sizeof(out->time) && diag_time_parse_compact(p, len, &t)) {
+		memcpy(out->time, p, len);
+		out->time[len] = '\0';
+	}
 }
 
-int event_key_time_cmp(const unsigned char *a, const unsigned char *b)
+/* A DIAG key of pam_kvp's: its type and timestamp, or 0. */
+static int classify_diag(const char *key, size_t len, const kvp_settings *s,
+			 struct event_key_info *out)
 {
-	size_t alen, blen;
-	const unsigned char *at = key_time(a, &alen), *bt = key_time(b, &blen);
-	int c = memcmp(at, bt, alen < blen ? alen : blen);
+	static const char agent[] = "pam_kvp/";
+	struct diag_key k;
+	struct tm tm;
+	time_t sec;
 
-	if (c != 0)
-		return c;
-	return (alen > blen) - (alen < blen);
+	diag_key_parse(key, len, s->key_prefix, &k);
+	if (k.schema != KVP_DIAG_SCHEMA_DIAG || k.error != KVP_DIAG_OK ||
+	    !k.has_time || k.agent.len <= sizeof(agent) - 1 ||
+	    memcmp(k.agent.s, agent, sizeof(agent) - 1) != 0 ||
+	    event_diag_type(&k, &out->type) < 0)
+		return 0;
+	sec = k.time.tv_sec;
+	/* Four-digit years, to sort as text; a DIAG timestamp before year
+	 * 1000 sorts first, as "" does. */
+	if (gmtime_r(&sec, &tm) && tm.tm_year >= 1000 - 1900) {
+		strftime(out->time, sizeof(out->time), "%Y%m%dT%H%M%S", &tm);
+		snprintf(out->time + 15, sizeof(out->time) - 15, ".%03uZ",
+			 (unsigned int)(k.time.tv_nsec / 1000000L) % 1000u);
+	}
+	return 1;
+}
+
+int event_key_classify(const unsigned char *rec, const kvp_settings *s,
+		       struct event_key_info *out)
+{
+	const char *key = (const char *)rec;
+	size_t len = rec_key_len(rec), plen = strlen(s->key_prefix);
+
+	memset(out, 0, sizeof(*out));
+	if (len > 5 && memcmp(key, DIAG_PREFIX "|", 5) == 0)
+		return classify_diag(key, len, s, out);
+	if (len > plen && memcmp(key, s->key_prefix, plen) == 0 &&
+	    key[plen] == '|') {
+		classify_legacy(key, len, plen, out);
+		return 1;
+	}
+	return 0;
 }

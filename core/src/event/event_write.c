@@ -2,13 +2,13 @@
  * exclusive lock, with pam_kvp's growth bound.
  *
  * Under the lock: clear a stale pool (clear_if_stale), evict our oldest
- * records (key "<prefix>|...", oldest by the key's time, ties to the
+ * records (event_key_classify(), oldest by the key's time, ties to the
  * lowest slot) until fewer than max_records remain, then append or insert
  * the new record, and write it all back with one pool_txn_commit(). The
  * commit writes the records moved into evicted slots first, then cuts the
  * file, then appends: a crash part-way leaves a record twice at worst or
  * misses the new one, and never loses another writer's record
- * (pool_commit.c). Records whose key lacks our prefix are never moved out
+ * (pool_commit.c). Records not ours (either format) are never moved out
  * of the file or changed. The store's rules (validation, the insert edit,
  * the stale clear) come from store_edit.h, run in this transaction.
  */
@@ -20,25 +20,26 @@
 #include "store/store_edit.h"
 #include "store/store_internal.h"
 
-static void evict_oldest(struct pool_txn *t, const char *prefix,
-			 size_t max_records)
+static void evict_oldest(struct pool_txn *t, const kvp_settings *s)
 {
-	size_t plen = strlen(prefix), ours = 0;
+	struct event_key_info info, oldest_info;
+	size_t ours = 0;
 
 	for (size_t i = 0; i < t->count; i++)
-		ours += event_key_is_ours(pool_txn_record(t, i), prefix, plen);
+		ours +=
+		    (size_t)event_key_classify(pool_txn_record(t, i), s, &info);
 	/* At most 1024 evictions of a scan each: rescanning keeps the
 	 * tie-break on the slot order the swaps leave. */
-	for (; ours >= max_records; ours--) {
+	for (; ours >= s->max_records; ours--) {
 		size_t oldest = SIZE_MAX;
-		for (size_t i = 0; i < t->count; i++) {
-			const unsigned char *rec = pool_txn_record(t, i);
-			if (event_key_is_ours(rec, prefix, plen) &&
+		for (size_t i = 0; i < t->count; i++)
+			if (event_key_classify(pool_txn_record(t, i), s,
+					       &info) &&
 			    (oldest == SIZE_MAX ||
-			     event_key_time_cmp(
-				 rec, pool_txn_record(t, oldest)) < 0))
+			     strcmp(info.time, oldest_info.time) < 0)) {
 				oldest = i;
-		}
+				oldest_info = info;
+			}
 		pool_txn_remove(t, oldest);
 	}
 }
@@ -64,7 +65,7 @@ static int record_locked(const kvp_settings *s, struct pool_txn *t,
 	r = pool_txn_load(t); /* drops an interrupted commit's tombstones */
 	if (r < 0)
 		return r;
-	evict_oldest(t, s->key_prefix, s->max_records);
+	evict_oldest(t, s);
 	if (s->write == KVP_WRITE_INSERT)
 		r = store_edit_insert(t, key, key_len, value, value_len);
 	else

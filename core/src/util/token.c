@@ -10,6 +10,16 @@ bool token_char(unsigned char c)
 	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
+/* The key schemas of the host's readers (reference/diag-format.md). */
+static bool reserved(const char *prefix)
+{
+	return strcmp(prefix, "DIAG") == 0 ||
+	       strcmp(prefix, "CLOUD_INIT") == 0 ||
+	       strcmp(prefix, "PROVISIONING_REPORT") == 0 ||
+	       strncmp(prefix, "DIAG_V", 6) == 0 ||
+	       strncmp(prefix, "azure-init-", 11) == 0;
+}
+
 enum token_fault token_prefix_check(const char *prefix)
 {
 	size_t len = strlen(prefix);
@@ -21,5 +31,5 @@ enum token_fault token_prefix_check(const char *prefix)
 	for (size_t i = 0; i < len; i++)
 		if (!token_char((unsigned char)prefix[i]))
 			return TOKEN_BAD_CHAR;
-	return TOKEN_OK;
+	return reserved(prefix) ? TOKEN_RESERVED : TOKEN_OK;
 }
