@@ -163,22 +163,27 @@ struct event_summary {
 	unsigned long long count;   /* failures counted here */
 	unsigned long long sources; /* summaries merged into this one */
 	unsigned char sketch[EVENT_SKETCH_BYTES]; /* the user names seen */
-	size_t slot;  /* its record's slot, or SIZE_MAX: not in the pool */
-	bool changed; /* must be written */
-	bool gone;    /* merged into another: its record goes */
+	size_t slot; /* its record's slot, or SIZE_MAX: not in the pool */
+	const unsigned char *rec; /* its record, until loaded */
+	bool loaded;		  /* count, last, sketch, sources read */
+	bool changed;		  /* must be written */
+	bool gone;		  /* merged into another: its record goes */
 };
 
-/* A summary record's value (time: its key's, when the value has none). A
- * value that does not parse gives a summary of count 0, source "(none)". */
+/* What matching needs of a summary record: its source and first time
+ * (the key's). The rest of its value is read (jansson) only when the
+ * summary changes, by event_summary_add() or _merge(); `rec` must stay
+ * in place until then. A value that does not parse counts 0. */
 void event_summary_read(const unsigned char *rec,
 			const struct event_key_info *info,
 			struct event_summary *out);
 
 /* One auth_fail record's source, user and time (ms), as the summary
- * folding it needs them; user NULL when the record has none. */
+ * folding it needs them (user points into `rec`). */
 struct event_failure {
 	char source[EVENT_SUMMARY_SOURCE_CAP + 1];
-	char user[EVENT_CAP_USER * 3 + EVENT_HASH_LEN + 1]; /* cut */
+	const char *user; /* the user member's JSON text, in the record */
+	size_t user_len;
 	bool has_user;
 	long long ms;
 };

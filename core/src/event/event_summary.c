@@ -13,11 +13,17 @@
  *
  * "users" estimates the distinct user names (as recorded: a name, a
  * digest or "(invalid user)") with linear counting over a 256-bit sketch:
- * each name sets bit SHA-256("pam_kvp users" NUL name)[0]; merging two
- * summaries ORs their sketches. The hash is not keyed: a sketch covers only
+ * each name sets bit SHA-256("pam_kvp users" NUL <the name's JSON text>)[0]
+ * (jansson writes one name as one text); merging two summaries ORs their
+ * sketches. The hash is not keyed: a sketch covers only
  * names already present, in the same form, in the records it replaces,
  * so a key would hide nothing, and needing none spares the key file.
  * "sources" is how many per-source summaries went into a "(many)" one.
+ *
+ * A pass matches failures to summaries by source and hour without a JSON
+ * parse (the members' text is found in the value); a summary's value is
+ * parsed only when it changes, so a flood's pass costs a parse per
+ * summary it touches, not per summary in the pool.
  */
 #include <jansson.h>
 #include <nettle/sha2.h>
@@ -28,6 +34,7 @@
 
 #include "event/event_internal.h"
 #include "pool/record.h"
+#include "util/utf8.h"
 
 #define SKETCH_DOMAIN "pam_kvp users"
 
@@ -37,26 +44,62 @@ static json_t *load_value(const unsigned char *rec)
 			  NULL);
 }
 
-/* A JSON string member cut to `budget` JSON bytes into out[size]. */
-static bool copy_member(const json_t *obj, const char *name, size_t budget,
-			char *out, size_t size)
+/* The JSON text of string member `name` of the record's value, between
+ * its quotes, escapes as written. A member's opening `"name":"` cannot
+ * occur inside a string: there every quote is escaped. */
+static bool raw_member(const unsigned char *rec, const char *name,
+		       const char **text, size_t *len)
 {
-	const json_t *m = json_object_get(obj, name);
-	size_t len;
+	const unsigned char *v = rec_value(rec), *end = v + rec_value_len(rec);
+	const unsigned char *p, *q;
+	char pat[32];
+	int n = snprintf(pat, sizeof(pat), "\"%s\":\"", name);
 
-	if (!json_is_string(m))
+	p = memmem(v, (size_t)(end - v), pat, (size_t)n);
+	if (!p)
 		return false;
-	len =
-	    event_json_cut(json_string_value(m), json_string_length(m), budget);
-	if (len >= size)
-		len = event_json_cut(json_string_value(m), len, size - 1);
-	memcpy(out, json_string_value(m), len);
-	out[len] = '\0';
+	for (q = p += n; q < end && *q != '"'; q += *q == '\\' ? 2 : 1)
+		;
+	if (q >= end)
+		return false;
+	*text = (const char *)p;
+	*len = (size_t)(q - p);
 	return true;
 }
 
+/* The record's rhost as a summary's source, into out[CAP + 1]: the text
+ * itself in the common case, else decoded (jansson) and cut to CAP JSON
+ * bytes; EVENT_SOURCE_NONE when there is none. */
+static void source_of(const unsigned char *rec, char *out)
+{
+	const size_t size = EVENT_SUMMARY_SOURCE_CAP + 1;
+	const char *raw;
+	size_t len;
+	json_t *v, *m;
+
+	snprintf(out, size, EVENT_SOURCE_NONE);
+	if (!raw_member(rec, "rhost", &raw, &len))
+		return;
+	if (len <= EVENT_SUMMARY_SOURCE_CAP && !memchr(raw, '\\', len) &&
+	    utf8_valid(raw, len)) {
+		memcpy(out, raw, len);
+		out[len] = '\0';
+		return;
+	}
+	v = load_value(rec);
+	m = json_object_get(v, "rhost");
+	if (json_is_string(m)) {
+		len =
+		    event_json_cut(json_string_value(m), json_string_length(m),
+				   EVENT_SUMMARY_SOURCE_CAP);
+		memcpy(out, json_string_value(m), len);
+		out[len] = '\0';
+	}
+	json_decref(v);
+}
+
 static void sketch_add(unsigned char sketch[EVENT_SKETCH_BYTES],
-		       const char *user, bool has_user)
+		       const char *user, size_t len, bool has_user)
 {
 	struct sha256_ctx ctx;
 	uint8_t digest[SHA256_DIGEST_SIZE];
@@ -65,22 +108,30 @@ static void sketch_add(unsigned char sketch[EVENT_SKETCH_BYTES],
 	sha256_update(&ctx, sizeof(SKETCH_DOMAIN),
 		      (const uint8_t *)SKETCH_DOMAIN);
 	if (has_user)
-		sha256_update(&ctx, strlen(user), (const uint8_t *)user);
+		sha256_update(&ctx, len, (const uint8_t *)user);
 	sha256_digest(&ctx, sizeof(digest), digest);
 	sketch[digest[0] / 8] |= (unsigned char)(1u << (digest[0] % 8));
 }
 
-static bool hex_sketch(const char *hex, unsigned char out[EVENT_SKETCH_BYTES])
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void hex_sketch(const char *hex, unsigned char out[EVENT_SKETCH_BYTES])
 {
 	if (!hex || strlen(hex) != 2 * EVENT_SKETCH_BYTES)
-		return false;
+		return;
 	for (int i = 0; i < EVENT_SKETCH_BYTES; i++) {
-		unsigned int b;
-		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
-			return false;
-		out[i] = (unsigned char)b;
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
-	return true;
 }
 
 static long long time_member(const json_t *obj, const char *name,
@@ -109,37 +160,42 @@ void event_summary_read(const unsigned char *rec,
 			const struct event_key_info *info,
 			struct event_summary *out)
 {
-	json_t *v = load_value(rec);
-	long long key_ms = 0;
-
 	memset(out, 0, sizeof(*out));
-	event_time_parse(info->time, strlen(info->time), &key_ms);
-	if (!copy_member(v, "rhost", EVENT_SUMMARY_SOURCE_CAP, out->source,
-			 sizeof(out->source)))
-		snprintf(out->source, sizeof(out->source), EVENT_SOURCE_NONE);
-	out->first_ms = time_member(v, "first", key_ms);
-	out->last_ms = time_member(v, "last", out->first_ms);
-	out->count = count_member(v, "count", 0);
-	out->sources = count_member(v, "sources", 1);
+	event_time_parse(info->time, strlen(info->time), &out->first_ms);
+	out->last_ms = out->first_ms;
+	out->sources = 1;
+	out->rec = rec;
+	source_of(rec, out->source);
+}
+
+/* The rest of a summary read from its record, once, before a change. */
+static void load(struct event_summary *sum)
+{
+	json_t *v;
+
+	if (sum->loaded || !sum->rec)
+		return;
+	v = load_value(sum->rec);
+	sum->first_ms = time_member(v, "first", sum->first_ms);
+	sum->last_ms = time_member(v, "last", sum->first_ms);
+	sum->count = count_member(v, "count", 0);
+	sum->sources = count_member(v, "sources", 1);
 	hex_sketch(json_string_value(json_object_get(v, "users_sketch")),
-		   out->sketch);
+		   sum->sketch);
 	json_decref(v);
+	sum->loaded = true;
+	sum->rec = NULL;
 }
 
 void event_failure_read(const unsigned char *rec,
 			const struct event_key_info *info,
 			struct event_failure *out)
 {
-	json_t *v = load_value(rec);
-
 	memset(out, 0, sizeof(*out));
 	event_time_parse(info->time, strlen(info->time), &out->ms);
-	if (!copy_member(v, "rhost", EVENT_SUMMARY_SOURCE_CAP, out->source,
-			 sizeof(out->source)))
-		snprintf(out->source, sizeof(out->source), EVENT_SOURCE_NONE);
-	out->has_user = copy_member(v, "user", sizeof(out->user) - 1, out->user,
-				    sizeof(out->user));
-	json_decref(v);
+	source_of(rec, out->source);
+	/* The sketch hashes the name's JSON text: one name, one text. */
+	out->has_user = raw_member(rec, "user", &out->user, &out->user_len);
 }
 
 void event_summary_start(struct event_summary *sum,
@@ -150,22 +206,26 @@ void event_summary_start(struct event_summary *sum,
 	sum->first_ms = sum->last_ms = f->ms;
 	sum->sources = 1;
 	sum->slot = SIZE_MAX;
+	sum->loaded = true;
 	event_summary_add(sum, f);
 }
 
 void event_summary_add(struct event_summary *sum, const struct event_failure *f)
 {
+	load(sum);
 	sum->count++;
 	if (f->ms < sum->first_ms)
 		sum->first_ms = f->ms;
 	if (f->ms > sum->last_ms)
 		sum->last_ms = f->ms;
-	sketch_add(sum->sketch, f->user, f->has_user);
+	sketch_add(sum->sketch, f->user, f->user_len, f->has_user);
 	sum->changed = true;
 }
 
 void event_summary_merge(struct event_summary *into, struct event_summary *from)
 {
+	load(into);
+	load(from);
 	if (strcmp(into->source, from->source) != 0)
 		snprintf(into->source, sizeof(into->source), EVENT_SOURCE_MANY);
 	into->count += from->count;
@@ -216,8 +276,11 @@ static json_t *summary_json(const struct event_summary *sum,
 	char hex[2 * EVENT_SKETCH_BYTES + 1];
 	int failed = !obj;
 
-	for (int i = 0; i < EVENT_SKETCH_BYTES; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sum->sketch[i]);
+	for (int i = 0; i < EVENT_SKETCH_BYTES; i++) {
+		hex[2 * i] = "0123456789abcdef"[sum->sketch[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[sum->sketch[i] & 15];
+	}
+	hex[2 * EVENT_SKETCH_BYTES] = '\0';
 	if (failed)
 		return NULL;
 	failed |= json_object_set_new(obj, "v", json_integer(1));
