@@ -19,6 +19,14 @@
  * a list of names without the secret. If the secret cannot be read or
  * made, the field is left out and "hash_unavailable":true is set; the
  * plain value is never written in its place.
+ *
+ * auth_fail records beyond max_failures are folded into summaries, key
+ * <prefix>|auth_fail_summary|all|<first time>|<8 hex>, value
+ * {"v":1,"event":"auth_fail_summary","time":..,"rhost":<the source, or
+ * "(none)", "(many)">,"first":..,"last":..,"count":N,"users":N,
+ * "users_sketch":"<64 hex>","sources":N,"window_s":3600,"boot_id":..}:
+ * the summaries' counts and the auth_fail records left add up to every
+ * failure recorded.
  */
 #ifndef KVP_EVENT_H
 #define KVP_EVENT_H
