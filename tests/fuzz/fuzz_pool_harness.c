@@ -17,8 +17,9 @@
  * byte for byte; a rejected key leaves the file as it was; delete and
  * delete_multiple (of the first records' keys, on fresh copies) remove
  * every record of those keys and nothing else; kvp_event_record
- * with a small max_records leaves at most that many of our records,
- * the new one among them, and everything else as it was - except
+ * with a small max_records leaves at most that many of our records (of
+ * the key format the budgets count: fuzz_pool_write.c), the new one
+ * among them, and everything else as it was - except
  * empty-key records, which only an interrupted commit makes and which
  * every one of these scanning writers must remove.
  */
