@@ -236,7 +236,8 @@ demo: all
 bench: all $(BENCH) $(PAM_BENCH)
 	@sh .ci/install-deps bench
 	$(RUN_ENV) $(BENCH)
-	@$(RUN_ENV) sh bench/syscalls.sh $(BENCH)
+	@$(RUN_ENV) PAM_SECURITY_DIR=/lib/$(shell $(CC) -print-multiarch)/security \
+		sh bench/syscalls.sh $(BENCH) $(PAM_BENCH) $(CURDIR)/$(PAM_MODULE)
 	$(RUN_ENV) PAM_SECURITY_DIR=/lib/$(shell $(CC) -print-multiarch)/security \
 		$(PAM_BENCH) $(CURDIR)/$(PAM_MODULE)
 

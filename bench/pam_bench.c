@@ -1,27 +1,37 @@
-/* pam_bench.c - what pam_kvp adds to a login: the time of
- * pam_open_session() through a stack with pam_kvp against the same stack
+/* pam_bench.c - what pam_kvp adds to a login: the time of one
+ * pam_open_session() + pam_close_session() pair on a new handle (as every
+ * sshd login has), through a stack with pam_kvp against the same stack
  * with pam_permit only, both run through the real libpam from a private
- * service directory (pam_start_confdir, no preload).
+ * service directory (pam_start_confdir, no preload). The default budgets
+ * (max_records 256, max_failures 128) apply.
  *
  *   pam_bench MODULE_PATH [RUNS]
+ *   pam_bench --strace MODULE_PATH   one session_open at steady state
+ *                                    between two marker calls
  *
- * Prints the median and p99 of each stack and the median difference, for
- * a pool below max_records (each event one append), the same from a
- * setuid-root caller (real uid nobody, effective and saved uid 0, as su
- * and passwd run: the record is written by a forked root child; only when
- * run as root), and for a pool at max_records (each event also evicts
- * our oldest record).
+ * Rows: a pool below the budgets (each event one append); steady state
+ * (200 records of other writers and our budget full: each event one
+ * append, a batch eviction every max_records/8 events); and a flood of
+ * 10,000 failed logins (pam_authenticate through event=auth_fail, 100
+ * user names from 50 addresses, against pam_deny), in the same pool.
  */
+#include <fcntl.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#define RECORD	 2560
+#define KEY_SIZE 512
+#define FOREIGN	 200
+#define FLOOD	 10000
 
 static char dir[] = "/tmp/kvp-pam-bench.XXXXXX";
 static const char *security_dir;
+static char services[600], pool[600];
 
 static int no_conv(int n, const struct pam_message **msg,
 		   struct pam_response **resp, void *data)
@@ -35,7 +45,7 @@ static int no_conv(int n, const struct pam_message **msg,
 
 static void write_text(const char *name, const char *text)
 {
-	char path[512];
+	char path[700];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -60,139 +70,225 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median of `runs` pam_open_session() calls of `service`, each on a new
- * handle (as every sshd login has); p99 into *p99. */
-static double time_open(const char *service, int runs, double *p99)
+static pam_handle_t *start(const char *service, const char *user,
+			   const char *rhost)
 {
-	struct pam_conv conv = {no_conv, NULL};
-	double *t = calloc((size_t)runs, sizeof(*t));
-	char services[300];
-	double median;
+	static struct pam_conv conv = {no_conv, NULL};
+	pam_handle_t *ph = NULL;
 
-	snprintf(services, sizeof(services), "%s/services", dir);
+	if (pam_start_confdir(service, user, &conv, services, &ph) !=
+	    PAM_SUCCESS) {
+		fprintf(stderr, "pam_start_confdir %s failed\n", service);
+		exit(1);
+	}
+	pam_set_item(ph, PAM_RHOST, rhost);
+	pam_set_item(ph, PAM_TTY, "ssh");
+	return ph;
+}
+
+static void check(pam_handle_t *ph, const char *what, int r, int want)
+{
+	if (r != want) {
+		fprintf(stderr, "%s: %s\n", what, pam_strerror(ph, r));
+		exit(1);
+	}
+}
+
+/* One open+close pair of `service` on a new handle; its time (us). */
+static double pair(const char *service)
+{
+	pam_handle_t *ph = start(service, "nobody", "203.0.113.7");
+	double t0 = now_us(), t;
+	int r = pam_open_session(ph, 0);
+
+	check(ph, "pam_open_session", r, PAM_SUCCESS);
+	r = pam_close_session(ph, 0);
+	t = now_us() - t0;
+	check(ph, "pam_close_session", r, PAM_SUCCESS);
+	pam_end(ph, r);
+	return t;
+}
+
+/* Failed login i of the flood: its time (us). */
+static double failure(const char *service, int i)
+{
+	char user[16], rhost[32];
+	pam_handle_t *ph;
+	double t0, t;
+	int r;
+
+	snprintf(user, sizeof(user), "user%02d", i % 100);
+	snprintf(rhost, sizeof(rhost), "203.0.113.%d", i % 50);
+	ph = start(service, user, rhost);
+	t0 = now_us();
+	r = pam_authenticate(ph, 0);
+	t = now_us() - t0;
+	check(ph, "pam_authenticate", r, PAM_AUTH_ERR);
+	pam_end(ph, r);
+	return t;
+}
+
+struct stats {
+	double median, p99;
+};
+
+static struct stats stats(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	return (struct stats){t[n / 2], t[n * 99 / 100]};
+}
+
+static void row(const char *label, struct stats base, struct stats kvp)
+{
+	printf("%-36s %8.1f %8.1f %8.1f %8.1f %9.1f %9.1f\n", label,
+	       base.median, base.p99, kvp.median, kvp.p99,
+	       kvp.median - base.median, kvp.p99 - base.p99);
+}
+
+/* `runs` pairs of each stack, interleaved so that both see the same
+ * machine; the pool is emptied every `reset` pairs (0: never), untimed. */
+static void run_pairs(const char *label, int runs, int reset)
+{
+	double *a = calloc((size_t)runs, sizeof(*a));
+	double *b = calloc((size_t)runs, sizeof(*b));
+
 	for (int i = 0; i < runs; i++) {
-		pam_handle_t *ph = NULL;
-		double t0;
-		int r;
-
-		if (pam_start_confdir(service, "nobody", &conv, services,
-				      &ph) != PAM_SUCCESS) {
-			fprintf(stderr, "pam_start_confdir %s failed\n",
-				service);
+		if (reset && i % reset == 0 && truncate(pool, 0) != 0) {
+			perror(pool);
 			exit(1);
 		}
-		pam_set_item(ph, PAM_RHOST, "203.0.113.7");
-		pam_set_item(ph, PAM_TTY, "ssh");
-		t0 = now_us();
-		r = pam_open_session(ph, 0);
-		t[i] = now_us() - t0;
-		if (r != PAM_SUCCESS) {
-			fprintf(stderr, "%s: pam_open_session: %s\n", service,
-				pam_strerror(ph, r));
+		a[i] = pair("permit");
+		b[i] = pair("kvp");
+	}
+	row(label, stats(a, runs), stats(b, runs));
+	free(a);
+	free(b);
+}
+
+static void run_flood(const char *label)
+{
+	double *a = calloc(FLOOD, sizeof(*a)), *b = calloc(FLOOD, sizeof(*b));
+
+	for (int i = 0; i < FLOOD; i++) {
+		a[i] = failure("deny", i);
+		b[i] = failure("kvp", i);
+	}
+	row(label, stats(a, FLOOD), stats(b, FLOOD));
+	free(a);
+	free(b);
+}
+
+/* Other writers' records appended to the pool, as cloud-init and the
+ * daemon leave them. */
+static void plant_foreign(void)
+{
+	unsigned char rec[RECORD];
+	int fd = open(pool, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror(pool);
+		exit(1);
+	}
+	for (int i = 0; i < FOREIGN; i++) {
+		memset(rec, 0, sizeof(rec));
+		snprintf((char *)rec, KEY_SIZE, "CLOUD_INIT|%d|init|start", i);
+		snprintf((char *)rec + KEY_SIZE, RECORD - KEY_SIZE,
+			 "{\"msg\":\"provisioning step %d\"}", i);
+		if (write(fd, rec, sizeof(rec)) != (ssize_t)sizeof(rec)) {
+			perror(pool);
 			exit(1);
 		}
-		pam_end(ph, r);
 	}
-	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
-	median = t[runs / 2];
-	*p99 = t[runs * 99 / 100];
-	free(t);
-	return median;
+	close(fd);
 }
 
-static void run(const char *label, const char *service, int runs)
+static void setup(const char *module)
 {
-	double p99_permit, p99_kvp, ignored;
-	double permit, kvp;
+	char text[2048];
 
-	time_open("permit", 20, &ignored); /* warm up: loading, page cache */
-	time_open(service, 20, &ignored);
-	permit = time_open("permit", runs, &p99_permit);
-	kvp = time_open(service, runs, &p99_kvp);
-	printf("%-30s %8.1f %8.1f %8.1f %8.1f %10.1f\n", label, permit,
-	       p99_permit, kvp, p99_kvp, kvp - permit);
-}
-
-static void write_stack(const char *name, const char *module, const char *conf)
-{
-	char text[1024], file[64];
-
-	snprintf(text, sizeof(text),
-		 "session optional %s config=%s/%s\n"
-		 "session required %s/pam_permit.so\n",
-		 module, dir, conf, security_dir);
-	snprintf(file, sizeof(file), "services/%s", name);
-	write_text(file, text);
-}
-
-int main(int argc, char **argv)
-{
-	char text[1024], pool[512];
-	int runs = argc > 2 ? atoi(argv[2]) : 1000;
-	double ignored;
-
-	if (argc < 2 || runs < 100 || runs > 1000) {
-		fprintf(stderr,
-			"usage: pam_bench MODULE_PATH [RUNS 100-1000]\n");
-		return 2;
-	}
 	security_dir = getenv("PAM_SECURITY_DIR");
 	if (!security_dir)
 		security_dir = "/lib/x86_64-linux-gnu/security";
 	if (!mkdtemp(dir))
-		return 1;
-	snprintf(text, sizeof(text), "%s/services", dir);
-	if (mkdir(text, 0755) != 0)
-		return 1;
-
-	/* Below the bound (max 1024, at most 1040 events written): every
-	 * event is one append. At the bound (512, pre-filled): every event
-	 * also reads the pool and evicts our oldest record. */
+		exit(1);
+	snprintf(services, sizeof(services), "%s/services", dir);
+	snprintf(pool, sizeof(pool), "%s/pool/.kvp_pool_1", dir);
+	if (mkdir(services, 0755) != 0)
+		exit(1);
+	snprintf(text, sizeof(text), "pool_dir = \"%s/pool\";\n", dir);
+	write_text("kvp.conf", text);
 	snprintf(text, sizeof(text),
-		 "pool_dir = \"%s/pool\";\nevents = [\"session_open\"];\n"
-		 "max_records = 1024;\n",
-		 dir);
-	write_text("below.conf", text);
-	snprintf(text, sizeof(text),
-		 "pool_dir = \"%s/pool\";\nevents = [\"session_open\"];\n"
-		 "max_records = 512;\n",
-		 dir);
-	write_text("full.conf", text);
-	snprintf(text, sizeof(text),
-		 "pool_dir = \"%s/pool_setuid\";\n"
-		 "events = [\"session_open\"];\nmax_records = 1024;\n",
-		 dir);
-	write_text("setuid.conf", text);
-	snprintf(text, sizeof(text), "session required %s/pam_permit.so\n",
-		 security_dir);
+		 "session required %s/pam_permit.so\n"
+		 "auth required %s/pam_permit.so\n",
+		 security_dir, security_dir);
 	write_text("services/permit", text);
 	write_text("services/other", text);
-	write_stack("kvp_below", argv[1], "below.conf");
-	write_stack("kvp_full", argv[1], "full.conf");
-	write_stack("kvp_setuid", argv[1], "setuid.conf");
+	snprintf(text, sizeof(text), "auth required %s/pam_deny.so\n",
+		 security_dir);
+	write_text("services/deny", text);
+	snprintf(text, sizeof(text),
+		 "auth required %s config=%s/kvp.conf event=auth_fail\n"
+		 "session optional %s config=%s/kvp.conf\n"
+		 "session required %s/pam_permit.so\n",
+		 module, dir, module, dir, security_dir);
+	write_text("services/kvp", text);
+}
 
-	printf("pam_open_session() in microseconds, %d runs each, one new "
-	       "handle per run\n",
-	       runs);
-	printf("%-30s %8s %8s %8s %8s %10s\n", "pool", "permit", "p99",
-	       "+pam_kvp", "p99", "added(med)");
-	run("below max_records (append)", "kvp_below", runs);
-	if (geteuid() == 0 && setresuid(65534, 0, 0) == 0) {
-		run("the same, setuid caller (fork)", "kvp_setuid", runs);
-		if (setresuid(0, 0, 0) != 0)
-			return 1;
-	}
-	time_open("kvp_full", 600, &ignored); /* fill to the bound */
-	run("at max_records=512 (evict)", "kvp_full", runs);
+static int cleanup(void)
+{
+	char text[700];
 
-	snprintf(pool, sizeof(pool), "%s/pool/.kvp_pool_1", dir);
-	unlink(pool);
-	snprintf(pool, sizeof(pool), "%s/pool", dir);
-	rmdir(pool);
-	snprintf(pool, sizeof(pool), "%s/pool_setuid/.kvp_pool_1", dir);
-	unlink(pool);
-	snprintf(pool, sizeof(pool), "%s/pool_setuid", dir);
-	rmdir(pool);
 	snprintf(text, sizeof(text), "rm -rf '%s'", dir);
 	return system(text) == 0 ? 0 : 1;
+}
+
+/* The pool at steady state: other writers' records, our budget full. */
+static void steady_state(void)
+{
+	if (truncate(pool, 0) != 0)
+		exit(1);
+	plant_foreign();
+	for (int i = 0; i < 300; i++) /* 600 records: past max_records */
+		pair("kvp");
+}
+
+int main(int argc, char **argv)
+{
+	int runs;
+
+	if (argc == 3 && strcmp(argv[1], "--strace") == 0) {
+		pam_handle_t *ph;
+		setup(argv[2]);
+		pair("kvp"); /* creates the pool */
+		steady_state();
+		ph = start("kvp", "nobody", "203.0.113.7");
+		access("kvp-bench-start", F_OK);
+		pam_open_session(ph, 0);
+		access("kvp-bench-end", F_OK);
+		pam_end(ph, PAM_SUCCESS);
+		return cleanup();
+	}
+	runs = argc > 2 ? atoi(argv[2]) : 1000;
+	if (argc < 2 || runs < 100 || runs > 100000) {
+		fprintf(stderr,
+			"usage: pam_bench MODULE_PATH [RUNS 100-100000]\n"
+			"       pam_bench --strace MODULE_PATH\n");
+		return 2;
+	}
+	setup(argv[1]);
+	for (int i = 0; i < 50; i++) { /* warm up: loading, page cache */
+		pair("permit");
+		pair("kvp");
+	}
+	printf("microseconds per call on a new handle: %d session "
+	       "open+close pairs, %d failed logins\n",
+	       runs, FLOOD);
+	printf("%-36s %8s %8s %8s %8s %9s %9s\n", "", "permit", "p99",
+	       "+pam_kvp", "p99", "added", "added p99");
+	/* 100 pairs are 200 records: far below max_records = 256. */
+	run_pairs("below the budgets (open+close)", runs, 100);
+	steady_state();
+	run_pairs("steady state, 200 foreign (open+close)", runs, 0);
+	run_flood("10,000-failure flood (auth, vs deny)");
+	return cleanup();
 }

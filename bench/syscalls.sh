@@ -29,3 +29,24 @@ for op in append insert-new insert-existing read delete entries len \
 	printf '%-16s %5d %4d %4d  %s\n' "$op" "$count" "$dir" \
 		"$((count - dir))" "$(echo "$calls" | tr '\n' ' ')"
 done
+
+# With pam_bench and the module: the system calls of one session_open
+# event at steady state (200 foreign records, our budget full), all of
+# them and those on the pool file (from its open to its close).
+pam_bench=${2:-}
+module=${3:-}
+[ -n "$pam_bench" ] && [ -n "$module" ] || exit 0
+strace -qq -o "$log" "$pam_bench" --strace "$module"
+calls=$(awk '/kvp-bench-start/ {on=1; next} /kvp-bench-end/ {on=0} on' "$log")
+fd=$(echo "$calls" | sed -n 's/^openat(.*\.kvp_pool_[0-9]".* = \([0-9]*\)$/\1/p' | head -1)
+pool=$(echo "$calls" | awk -v fd="$fd" '
+	/^openat\(.*\.kvp_pool_[0-9]"/ {on = 1}
+	on && (/^openat\(.*\.kvp_pool_[0-9]"/ || index($0, "(" fd ",") ||
+	       index($0, "(" fd ")")) {line = $0; sub(/\(.*/, "", line); print line}
+	on && index($0, "close(" fd ")") == 1 {on = 0}')
+printf '\nsystem calls of one session_open at steady state (pam_kvp)\n'
+printf '%-16s %5d  (libpam, the config, NSS, boot_id, the hint: open,\n' \
+	"pam_open_session" "$(echo "$calls" | grep -c .)"
+printf '%-16s %5s   pread, close; libpam audit)\n' "" ""
+printf '%-16s %5d  %s\n' "on the pool" "$(echo "$pool" | grep -c .)" \
+	"$(echo "$pool" | tr '\n' ' ')"

@@ -67,6 +67,7 @@ static int record(pam_handle_t *pamh, enum stack stack, const kvp_settings *s,
 		  kvp_event *ev, int done_rc)
 {
 	const char *name = kvp_event_type_name(ev->type);
+	long long uid;
 
 	if (!kvp_settings_event_enabled(s, ev->type)) {
 		if (kvp_settings_debug(s))
@@ -79,9 +80,13 @@ static int record(pam_handle_t *pamh, enum stack stack, const kvp_settings *s,
 	ev->rhost = item(pamh, PAM_RHOST);
 	ev->tty = item(pamh, PAM_TTY);
 	/* The uid names the account as surely as the name: it is recorded
-	 * only when the user field is (plain), never beside a digest. */
+	 * only when the user field is (plain), never beside a digest. A name
+	 * that is no account (often a password typed as the user name) is
+	 * recorded as the invalid_user setting says. */
+	uid = account_uid(ev->user);
+	ev->user_unknown = ev->user && uid < 0;
 	if (kvp_settings_user_plain(s))
-		ev->uid = account_uid(ev->user);
+		ev->uid = uid;
 	ev->result = ev->type == KVP_EVENT_AUTH_FAIL ? "auth_err" : "success";
 
 	if (writer_record(s, ev) < 0) {

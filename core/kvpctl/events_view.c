@@ -133,6 +133,21 @@ static void time_text(const kvp_diag_entry *e, char *buf)
 		 e->time.tv_nsec / 1000000L);
 }
 
+/* "1234 failures rhost=192.0.2.7 users=3 sources=1 last=<time>" from an
+ * auth_fail_summary value (the TIME column is its first failure's). */
+static char *failure_summary(json_t *v)
+{
+	json_t *rhost = json_object_get(v, "rhost"),
+	       *last = json_object_get(v, "last");
+
+	return fmt("%lld failures rhost=%s users=%lld sources=%lld last=%s",
+		   (long long)json_integer_value(json_object_get(v, "count")),
+		   json_is_string(rhost) ? json_string_value(rhost) : "-",
+		   (long long)json_integer_value(json_object_get(v, "users")),
+		   (long long)json_integer_value(json_object_get(v, "sources")),
+		   json_is_string(last) ? json_string_value(last) : "-");
+}
+
 /* "sshd user=alice rhost=192.0.2.7 tty=ssh" from a pam_kvp value; NULL
  * when out of memory or, with `object_only`, when the payload is no JSON
  * object. */
@@ -141,7 +156,15 @@ static char *pam_summary(const kvp_diag_entry *e, bool object_only)
 	static const char *const shown_fields[] = {"user", "rhost", "tty"};
 	json_t *v = json_loads(e->payload, 0, NULL);
 	json_t *svc = json_object_get(v, "service");
+	json_t *event = json_object_get(v, "event");
 	char *s;
+
+	if (json_is_string(event) &&
+	    strcmp(json_string_value(event), "auth_fail_summary") == 0) {
+		s = failure_summary(v);
+		json_decref(v);
+		return s;
+	}
 
 	if (object_only && !json_is_object(v)) {
 		json_decref(v);

@@ -535,3 +535,27 @@ Test(kvpctl_events, usage_errors_exit_2)
 		kr_free(&r);
 	}
 }
+
+/* Failures folded out of the failure budget: a summary row, not a
+ * malformed one, saying how many came from where. */
+Test(kvpctl_events, a_failure_summary_is_a_readable_row)
+{
+	kvp_settings *s = ef_settings();
+	char *out, *line;
+
+	cr_assert_eq(kvp_settings_set(s, "max_failures=1"), 0);
+	for (int i = 0; i < 3; i++) {
+		kvp_event ev = ef_event(KVP_EVENT_AUTH_FAIL, i);
+		ef_record(s, &ev);
+	}
+	kvp_settings_free(s);
+	out = KR_OUT("events");
+	cr_assert_eq(ef_lines(out), 2, "%s", out);
+	cr_assert_eq(kr_count(out, "malformed"), 0, "%s", out);
+	line = ef_line(out, 1);
+	cr_assert_not_null(strstr(line, "  event  auth_fail_summary  "), "%s",
+			   line);
+	cr_assert_not_null(strstr(line, "3 failures rhost="), "%s", line);
+	free(line);
+	free(out);
+}

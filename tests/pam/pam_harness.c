@@ -276,9 +276,16 @@ static void config_v(const char *pool_dir, const char *fmt, va_list ap)
 	char *extra = NULL, *text = NULL;
 
 	cr_assert(vasprintf(&extra, fmt, ap) >= 0);
-	cr_assert(asprintf(&text,
-			   "pool_dir = \"%s\";\nhash_key_file = \"%s\";\n%s\n",
-			   pool_dir, ph.key_file, extra) > 0);
+	/* PH_USER is no account here: its name is recorded plain unless the
+	 * test sets invalid_user itself (test_privacy.c, with the real
+	 * default through ph_config_raw). */
+	cr_assert(
+	    asprintf(&text,
+		     "pool_dir = \"%s\";\nhash_key_file = \"%s\";\n%s\n%s",
+		     pool_dir, ph.key_file, extra,
+		     strstr(extra, "invalid_user")
+			 ? ""
+			 : "invalid_user = \"plain\";\n") > 0);
 	write_text(ph.conf, text);
 	free(extra);
 	free(text);

@@ -70,8 +70,9 @@ void ph_service(const char *name, const char *text);
 void ph_service_all(const char *name, const char *control, const char *args);
 
 /* The config file {KVP} names: pool_dir and hash_key_file of this test,
- * then the printf-formatted text (libconfig refuses a setting given twice:
- * ph_config_in for another pool_dir). ph_config_raw: exactly `text`. */
+ * invalid_user = "plain" (PH_USER is no account here) unless the text
+ * sets it, then the printf-formatted text (libconfig refuses a setting given
+ * twice: ph_config_in for another pool_dir). ph_config_raw: exactly `text`. */
 void ph_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ph_config_in(const char *pool_dir, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

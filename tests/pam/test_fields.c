@@ -206,7 +206,8 @@ Test(fields, key_file_that_cannot_be_made_leaves_the_field_out)
 	tu_write_file(file, "x", 1);
 	cr_assert(asprintf(&text,
 			   "pool_dir = \"%s\";\nhash_key_file = \"%s/key\";\n"
-			   "fields = { rhost = \"hash\"; };\n",
+			   "fields = { rhost = \"hash\"; };\n"
+			   "invalid_user = \"plain\";\n",
 			   ph.pool_dir, file) > 0);
 	ph_config_raw(ph.conf, text);
 	login_as(USER_A);

@@ -2,9 +2,11 @@
  * our oldest records (by the key's time, in either format) and never
  * another writer's, whose bytes stay exactly as written, DIAG records of
  * other agents included; write = "append" versus "insert" (the 1024
- * unique key cap); clear_if_stale. Logins write the default format, DIAG;
- * planted records of ours are legacy or DIAG. */
+ * unique key cap); clear_if_stale, which drops only our records of
+ * earlier boots (by boot_id), whatever the clock did. Logins write the
+ * default format, DIAG; planted records of ours are legacy or DIAG. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +28,7 @@ static void setup(void)
 	ph_service("s", "session required {KVP}\nsession required {PERMIT}\n");
 	ph_service("fail", "session required {KVP} on_error=fail\n"
 			   "session required {PERMIT}\n");
+	ph_service("authfail", "auth required {KVP} event=auth_fail\n");
 }
 
 TestSuite(growth, .init = setup, .fini = ph_fini);
@@ -224,17 +227,110 @@ Test(growth, insert_adds_a_record_like_append_below_the_cap)
 	cr_expect_eq(tu_file_size(ph.pool), 4 * KVP_RECORD_SIZE);
 }
 
-Test(growth, clear_if_stale_clears_a_pool_from_before_the_boot)
+/* The kernel's boot_id, as our values carry it (malloc'd; /proc files
+ * have no size, so read, not tu_read_file). */
+static char *this_boot_id(void)
 {
-	const char *const planted[] = {CI_KEY, "last boot's", NULL};
+	char *id = calloc(1, 64);
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
 
-	tu_plant(ph.pool, planted);
-	tu_set_mtime(ph.pool, 1000000000); /* 2001 */
+	cr_assert(f && id && fgets(id, 64, f));
+	fclose(f);
+	id[strcspn(id, "\n")] = '\0';
+	cr_assert_eq(strlen(id), 36);
+	return id;
+}
+
+#define OTHER_BOOT "00000000-0000-4000-8000-00000000beef"
+#define N_FOREIGN  50
+#define N_OURS	   10
+
+/* Our earlier records: N_OURS of boot `boot` at 2001 key times, as keys
+ * and values in kv[] from `at` on (malloc'd strings). */
+static size_t plant_ours(char **kv, size_t at, const char *boot, int id0)
+{
+	for (int i = 0; i < N_OURS; i++) {
+		cr_assert(asprintf(&kv[at++],
+				   "PAM_KVP|session_open|sshd|"
+				   "20010909T014640.%03dZ|%08x",
+				   i, id0 + i) > 0);
+		cr_assert(asprintf(&kv[at++],
+				   "{\"v\":1,\"event\":\"session_open\","
+				   "\"boot_id\":\"%s\"}",
+				   boot) > 0);
+	}
+	return at;
+}
+
+/* Other writers' records of an earlier boot: cloud-init's, a
+ * provisioning report, the daemon's. */
+static size_t plant_foreign(char **kv, size_t at)
+{
+	for (int i = 0; i < N_FOREIGN; i++) {
+		cr_assert(asprintf(&kv[at++],
+				   i == 0  ? "PROVISIONING_REPORT"
+				   : i % 2 ? "CLOUD_INIT|%d|start"
+					   : "HV|%d",
+				   i) > 0);
+		cr_assert(asprintf(&kv[at++], "last boot's record %d", i) > 0);
+	}
+	return at;
+}
+
+static void free_kv(char **kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(kv[i]);
+}
+
+Test(growth, clear_if_stale_drops_only_our_records_of_earlier_boots)
+{
+	char *kv[2 * (N_FOREIGN + 2 * N_OURS) + 1] = {0},
+						*boot = this_boot_id();
+	size_t n = plant_foreign(kv, 0), ours_from = n;
+	struct ph_recs recs;
+	struct ph_items from = {.rhost = "198.51.100.9"};
+	struct pam_testcase fail[] = {
+	    pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR)};
+
+	n = plant_ours(kv, n, OTHER_BOOT, 0x100);
+	n = plant_ours(kv, n, boot, 0x200);
+	tu_plant(ph.pool, (const char *const *)kv);
+	tu_set_mtime(ph.pool, 1000000000); /* 2001: before this boot */
+	ph_config("clear_if_stale = true;");
+	/* One failed remote login. */
+	PH_RUN("authfail", PH_USER, &from, fail);
+	for (size_t i = 0; i < ours_from; i += 2)
+		cr_expect_eq(copies_of(kv[i], kv[i + 1]), 1, "%s lost", kv[i]);
+	for (size_t i = ours_from; i < n; i += 2)
+		cr_expect_eq(copies_of(kv[i], kv[i + 1]),
+			     i < ours_from + 2 * N_OURS ? 0 : 1, "%s", kv[i]);
+	ph_recs(&recs);
+	cr_expect_eq(recs.n, N_OURS + 1, "this boot's and the failure");
+	ph_recs_free(&recs);
+	cr_expect_eq(tu_file_size(ph.pool),
+		     (N_FOREIGN + N_OURS + 1) * KVP_RECORD_SIZE);
+	free_kv(kv, n);
+	free(boot);
+}
+
+/* A wall clock stepped forward after our records were written moves
+ * /proc/stat's btime past their key times and the file's mtime: they are
+ * still this boot's (same boot_id), and stay. */
+Test(growth, a_clock_step_does_not_make_this_boots_records_stale)
+{
+	char *kv[2 * N_OURS + 1] = {0}, *boot = this_boot_id();
+	size_t n = plant_ours(kv, 0, boot, 0x300);
+
+	tu_plant(ph.pool, (const char *const *)kv);
+	tu_set_mtime(ph.pool, tu_boot_time() - 3600);
 	ph_config("clear_if_stale = true;");
 	login();
-	cr_expect_eq(copies_of(CI_KEY, "last boot's"), 0);
-	cr_expect_eq(tu_file_size(ph.pool), KVP_RECORD_SIZE);
-	cr_expect_eq(ph_count(), 1);
+	for (size_t i = 0; i < n; i += 2)
+		cr_expect_eq(copies_of(kv[i], kv[i + 1]), 1, "%s", kv[i]);
+	cr_expect_eq(ph_count(), N_OURS + 1);
+	free_kv(kv, n);
+	free(boot);
 }
 
 Test(growth, clear_if_stale_keeps_a_pool_of_this_boot)

@@ -28,8 +28,8 @@ static void assert_bad_arg(const char *arg, const char *msg)
 #define UNKNOWN_ARG                                                            \
 	"unknown argument (expected debug or NAME=VALUE with NAME one of "     \
 	"pool, mode, pool_dir, format, key_prefix, write, events, "            \
-	"max_records, "                                                        \
-	"lock_timeout_ms, clear_if_stale, on_error, hash_key_file)"
+	"max_records, max_failures, lock_timeout_ms, clear_if_stale, "         \
+	"on_error, hash_key_file, invalid_user)"
 
 Test(config_args, pool_and_mode)
 {

@@ -58,11 +58,13 @@ Test(config_format, defaults_text)
 			 "\ttty = \"plain\";\n"
 			 "\thost = \"plain\";\n"
 			 "};\n"
-			 "max_records = 512;\n"
+			 "max_records = 256;\n"
+			 "max_failures = 128;\n"
 			 "lock_timeout_ms = 200;\n"
 			 "clear_if_stale = true;\n"
 			 "on_error = \"ignore\";\n"
-			 "hash_key_file = \"/etc/security/pam_kvp.key\";\n");
+			 "hash_key_file = \"/etc/security/pam_kvp.key\";\n"
+			 "invalid_user = \"mask\";\n");
 	free(text);
 }
 
@@ -81,9 +83,11 @@ Test(config_format, every_setting_changed_round_trips)
 	tc_set(s, "write=insert");
 	tc_set(s, "events=auth,password");
 	tc_set(s, "max_records=1");
+	tc_set(s, "max_failures=1024");
 	tc_set(s, "lock_timeout_ms=60000");
 	tc_set(s, "clear_if_stale=no");
 	tc_set(s, "on_error=fail");
+	tc_set(s, "invalid_user=hash");
 	tc_set(s, "hash_key_file=/k/tab\there/nl\nx/\x7f");
 	tc_is_str(s, "user", "hash");
 	tc_is_str(s, "rhost", "omit");

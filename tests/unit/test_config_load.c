@@ -34,12 +34,14 @@ Test(config_load, defaults_are_the_documented_ones)
 	tc_is_str(s, "tty", "plain");
 	tc_is_str(s, "host", "plain");
 	cr_assert(kvp_settings_user_plain(s));
-	tc_is(s, "max_records", "512");
+	tc_is(s, "max_records", "256");
+	tc_is(s, "max_failures", "128");
 	tc_is(s, "lock_timeout_ms", "200");
 	tc_is(s, "clear_if_stale", "true");
 	tc_is_str(s, "on_error", "ignore");
 	cr_assert_not(kvp_settings_on_error_fail(s));
 	tc_is_str(s, "hash_key_file", "/etc/security/pam_kvp.key");
+	tc_is_str(s, "invalid_user", "mask");
 	cr_assert_not(kvp_settings_debug(s));
 }
 

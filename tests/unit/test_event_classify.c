@@ -137,11 +137,13 @@ Test(event_classify, legacy_keys)
 	     KVP_EVENT_AUTH_FAIL, "20261124T223346.123Z"},
 	    {"PAM_KVP|session_close|x|20000101T000000.000Z|00000000", 1,
 	     KVP_EVENT_SESSION_CLOSE, "20000101T000000.000Z"},
-	    /* Under our prefix but no event: ours, oldest. */
-	    {"PAM_KVP|junk", 1, KVP_EVENT_COUNT, ""},
-	    {"PAM_KVP|", 1, KVP_EVENT_COUNT, ""},
-	    {"PAM_KVP|auth|sshd|2026-11-24T22:33:46Z|deadbeef", 1,
-	     KVP_EVENT_AUTH, ""},
+	    /* Our prefix but not our key format: not ours (never counted,
+	     * evicted or folded). */
+	    {"PAM_KVP|junk", 0, 0, ""},
+	    {"PAM_KVP|", 0, 0, ""},
+	    {"PAM_KVP|auth|sshd|2026-11-24T22:33:46Z|deadbeef", 0, 0, ""},
+	    {"PAM_KVP|auth_fail_summary|all|20261124T223346.123Z|deadbeef", 1,
+	     KVP_EVENT_AUTH_FAIL, "20261124T223346.123Z"},
 	    {"PAM_KVP", 0, 0, ""},
 	    {"PAM_KVPX|auth|sshd|20261124T223346.123Z|deadbeef", 0, 0, ""},
 	    {"pam_kvp|auth|sshd|20261124T223346.123Z|deadbeef", 0, 0, ""},

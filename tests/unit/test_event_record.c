@@ -265,18 +265,38 @@ Test(event_record, insert_mode_eviction_makes_room, .init = setup,
 	free(ours);
 }
 
-Test(event_record, stale_pool_cleared_first, .init = setup, .fini = teardown)
+/* clear_if_stale drops our records of another boot (by the boot_id in
+ * the value), never another writer's, and not by the file's time. */
+Test(event_record, stale_drops_only_our_records_of_other_boots, .init = setup,
+     .fini = teardown)
 {
+	char *mine = te_key("PAM_KVP", "20261124T223301.000Z", "11111111");
+	char *gone = te_key("PAM_KVP", "20261124T223302.000Z", "22222222");
+	char *bare = te_key("PAM_KVP", "20261124T223303.000Z", "33333333");
+	char this_boot[160], other_boot[160];
 	kvp_record_list l;
 
-	tu_plant(p.path,
-		 (const char *const[]){"old", "1", "PAM_KVP|x", "2", NULL});
+	snprintf(this_boot, sizeof(this_boot),
+		 "{\"v\":1,\"event\":\"auth\",\"boot_id\":\"%s\"}", ev.boot_id);
+	snprintf(other_boot, sizeof(other_boot),
+		 "{\"v\":1,\"event\":\"auth\",\"boot_id\":\"%s\"}",
+		 "00000000-0000-4000-8000-000000000000");
+	tu_plant(p.path, (const char *const[]){
+			     "old", "1", "PAM_KVP|x", "2", mine, this_boot,
+			     gone, other_boot, bare, "{\"v\":1}", NULL});
 	tu_set_mtime(p.path, 0);
 	record_at(1);
 	l = dump();
-	cr_assert_eq(l.count, 1);
-	cr_assert_eq(strncmp(l.records[0].key, "DIAG|pam_kvp/", 13), 0);
+	cr_assert_eq(l.count, 5);
+	cr_assert(has_key(&l, "old"));
+	cr_assert(has_key(&l, "PAM_KVP|x"), "not our format: not ours");
+	cr_assert(has_key(&l, mine));
+	cr_assert(has_key(&l, bare), "no boot_id: left to the budget");
+	cr_assert_not(has_key(&l, gone));
 	kvp_record_list_free(&l);
+	free(mine);
+	free(gone);
+	free(bare);
 }
 
 Test(event_record, fresh_pool_not_cleared, .init = setup, .fini = teardown)
@@ -368,7 +388,9 @@ Test(event_record, equal_times_evict_lowest_slot, .init = setup,
 	free(b);
 }
 
-Test(event_record, key_without_time_evicted_first, .init = setup,
+/* A key with our prefix but not our format (no time, no event) is not
+ * ours: never counted, evicted or changed. */
+Test(event_record, key_not_of_our_format_never_evicted, .init = setup,
      .fini = teardown)
 {
 	char *t1 = te_key("PAM_KVP", "20261124T223301.000Z", "11111111");
@@ -379,8 +401,9 @@ Test(event_record, key_without_time_evicted_first, .init = setup,
 	te_set(s, "max_records=2");
 	record_at(5);
 	l = dump();
-	cr_assert_not(has_key(&l, "PAM_KVP|junk"));
+	cr_assert(has_key(&l, "PAM_KVP|junk"));
 	cr_assert(has_key(&l, t1));
+	cr_assert_eq(l.count, 3);
 	kvp_record_list_free(&l);
 	free(t1);
 }

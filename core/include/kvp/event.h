@@ -40,6 +40,14 @@
  * a list of names without the secret. If the secret cannot be read or
  * made, the field is left out and "hash_unavailable":true is set; the
  * plain value is never written in its place.
+ *
+ * auth_fail records beyond max_failures are folded into summaries, key
+ * <prefix>|auth_fail_summary|all|<first time>|<8 hex>, value
+ * {"v":1,"event":"auth_fail_summary","time":..,"rhost":<the source, or
+ * "(none)", "(many)">,"first":..,"last":..,"count":N,"users":N,
+ * "users_sketch":"<64 hex>","sources":N,"window_s":3600,"boot_id":..}:
+ * the summaries' counts and the auth_fail records left add up to every
+ * failure recorded.
  */
 #ifndef KVP_EVENT_H
 #define KVP_EVENT_H
@@ -59,7 +67,7 @@ extern "C" {
 #define KVP_UUID_SIZE 37 /* 36 characters and a NUL */
 
 /* The layout of kvp_event this header describes. */
-#define KVP_EVENT_VERSION 1
+#define KVP_EVENT_VERSION 2
 
 /* Start every kvp_event from this initialiser, then set what you know:
  *
@@ -95,17 +103,22 @@ typedef struct kvp_event {
 	double duration_s;   /* session_close: seconds since the open */
 	const char *host;    /* NULL: gethostname() */
 	const char *boot_id; /* NULL: /proc/sys/kernel/random/boot_id */
+	/* Version 2: */
+	bool user_unknown; /* `user` is no account here: invalid_user applies */
 } kvp_event;
 
 /* Encode `ev` and write it to the pool `s` names, under one exclusive
- * lock (waiting at most s->lock_timeout_ms): clear the pool first if
- * s->clear_if_stale and it predates this boot; remove our oldest records
- * (in either format: DIAG records of agent "pam_kvp/..." and keys
- * starting "<s->key_prefix>|"; oldest by the key's time) until fewer than
- * s->max_records remain; then append or insert per s->write. Records of
- * other writers are never touched. An event whose version is not one this
- * library knows (1 to KVP_EVENT_VERSION: e.g. one not started from
- * KVP_EVENT_INIT) is refused with KVP_ERR_INVALID_ARG. */
+ * lock (waiting at most s->lock_timeout_ms), keeping pam_kvp's budgets:
+ * at most s->max_records of our records that are not failures and
+ * s->max_failures auth_fail records and summaries (key prefix
+ * s->key_prefix). When a budget would be passed, our oldest records go in
+ * a batch (failures are folded into "auth_fail_summary" records, which
+ * count them), and with s->clear_if_stale our records of earlier boots
+ * go too; between two such passes an event is one append that does not
+ * read the pool. Records of other writers are never removed or changed.
+ * An event whose version is not one this library knows (1 to
+ * KVP_EVENT_VERSION: e.g. one not started from KVP_EVENT_INIT) is refused
+ * with KVP_ERR_INVALID_ARG. */
 KVP_EXTERN int kvp_event_record(const kvp_settings *s, const kvp_event *ev);
 
 /* Our event records, in either format (DIAG records of agent

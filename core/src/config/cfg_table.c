@@ -23,6 +23,7 @@ static const char *const on_errors[] = {"ignore", "fail", NULL};
 static const char *const field_choices[] = {"user", "ruser", "rhost",
 					    "tty",  "host",  NULL};
 static const char *const policies[] = {"plain", "hash", "omit", NULL};
+static const char *const invalid_users[] = {"mask", "plain", "hash", NULL};
 
 #define AT(member) offsetof(struct kvp_settings, member)
 
@@ -36,12 +37,15 @@ const struct cfg_setting cfg_table[] = {
     {"events", CFG_EVENTS, AT(events), "auth_fail,session_open,session_close",
      events},
     {"fields", CFG_MAP, AT(fields), "plain", policies, field_choices},
-    {"max_records", CFG_INT, AT(max_records), "512", .min = 1,
+    {"max_records", CFG_INT, AT(max_records), "256", .min = 1,
+     .max = KVP_MAX_UNIQUE_KEYS},
+    {"max_failures", CFG_INT, AT(max_failures), "128", .min = 1,
      .max = KVP_MAX_UNIQUE_KEYS},
     {"lock_timeout_ms", CFG_INT, AT(lock_timeout_ms), "200", .max = 60000},
     {"clear_if_stale", CFG_BOOL, AT(clear_if_stale), "true"},
     {"on_error", CFG_CHOICE, AT(on_error), "ignore", on_errors},
     {"hash_key_file", CFG_PATH, AT(hash_key_file), "/etc/security/pam_kvp.key"},
+    {"invalid_user", CFG_CHOICE, AT(invalid_user), "mask", invalid_users},
     {NULL, CFG_BOOL, 0, NULL, NULL},
 };
 

@@ -31,6 +31,8 @@ enum { KVP_WRITE_APPEND, KVP_WRITE_INSERT };
 /* The records pam_kvp writes: azure-init's DIAG keys, or its own legacy
  * "<prefix>|<event>|..." keys (event_internal.h). */
 enum { KVP_FORMAT_DIAG, KVP_FORMAT_PAM_KVP };
+/* invalid_user: what a user name that is no account here is recorded as. */
+enum { KVP_INVALID_USER_MASK, KVP_INVALID_USER_PLAIN, KVP_INVALID_USER_HASH };
 enum { CFG_ON_ERROR_IGNORE, CFG_ON_ERROR_FAIL };
 
 /* Always valid: only the table's checked setters write a value. */
@@ -43,12 +45,14 @@ struct kvp_settings {
 	int write;		     /* KVP_WRITE_* */
 	unsigned int events;	     /* bit (1u << kvp_event_type) */
 	int fields[KVP_FIELD_COUNT]; /* kvp_field_policy */
-	unsigned int max_records;
+	unsigned int max_records;  /* our records but auth_fail and summaries */
+	unsigned int max_failures; /* auth_fail records and their summaries */
 	unsigned int lock_timeout_ms;
 	bool clear_if_stale;
 	int on_error; /* CFG_ON_ERROR_* */
 	char hash_key_file[KVP_CONFIG_PATH_MAX];
-	bool debug; /* the module argument "debug" */
+	int invalid_user; /* KVP_INVALID_USER_* */
+	bool debug;	  /* the module argument "debug" */
 };
 
 enum cfg_type {

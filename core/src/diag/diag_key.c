@@ -32,8 +32,11 @@ static const char *const error_tokens[] = {
     "undecodable",
     "malformed",
 };
+/* pam_kvp's events, and the summary of folded auth_fail records
+ * (event_summary.c). */
 static const char *const legacy_events[] = {
-    "auth", "auth_fail", "account", "session_open", "session_close", "password",
+    "auth",	     "auth_fail", "account",	       "session_open",
+    "session_close", "password",  "auth_fail_summary",
 };
 
 #define NAME_OF(table, v)                                                      \

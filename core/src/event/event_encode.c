@@ -11,7 +11,9 @@
  * ends; digests, "event" and "time" are never cut.
  *
  * host and boot_id default to gethostname() and the kernel's boot_id,
- * looked up on every call (nothing is cached).
+ * looked up on every call (nothing is cached). A user name the caller
+ * marks as no account here (user_unknown) is recorded as invalid_user
+ * says: "(invalid user)" by default, as OpenSSH's audit records it.
  */
 #include <fcntl.h>
 #include <jansson.h>
@@ -184,8 +186,7 @@ static int encode_within(struct value *v, size_t max, char **text, size_t *len)
 	}
 }
 
-/* The kernel's boot_id without its newline, or NULL. */
-static const char *read_boot_id(char *buf, size_t size)
+const char *event_boot_id(char *buf, size_t size)
 {
 	int fd = open(BOOT_ID_PATH, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -224,20 +225,40 @@ static void set_duration(struct value *v, const kvp_event *ev)
 	v->duration_s = d;
 }
 
+/* The user field's raw text and policy: a name that is no account here
+ * is recorded as invalid_user says, unless the field is omitted. */
+static kvp_field_policy user_policy(const kvp_settings *s, const kvp_event *ev,
+				    const char **raw)
+{
+	kvp_field_policy pol = (kvp_field_policy)s->fields[KVP_FIELD_USER];
+
+	*raw = ev->user;
+	if (ev->version < 2 || !ev->user_unknown || !ev->user ||
+	    pol == KVP_FIELD_OMIT)
+		return pol;
+	switch (s->invalid_user) {
+	case KVP_INVALID_USER_PLAIN: return pol; /* as an account's name */
+	case KVP_INVALID_USER_HASH: return KVP_FIELD_HASH;
+	default: *raw = EVENT_INVALID_USER; return KVP_FIELD_PLAIN;
+	}
+}
+
 /* Every string field under its policy. */
 static int gather_strings(const kvp_settings *s, const kvp_event *ev,
-			  struct value *v, struct event_secret *secret)
+			  const char *boot_id, struct value *v,
+			  struct event_secret *secret)
 {
-	char host_buf[HOST_NAME_MAX + 1], boot_buf[128];
+	char host_buf[HOST_NAME_MAX + 1], boot_buf[EVENT_BOOT_ID_SIZE];
 	const int *pol = s->fields;
-	const char *host = ev->host, *boot_id = ev->boot_id;
+	const char *host = ev->host, *user;
+	kvp_field_policy user_pol = user_policy(s, ev, &user);
 	struct {
 		const char *raw;
 		size_t cap;
 		kvp_field_policy policy;
 	} in[F_COUNT] = {
 	    [F_SERVICE] = {ev->service, EVENT_CAP_SERVICE, KVP_FIELD_PLAIN},
-	    [F_USER] = {ev->user, EVENT_CAP_USER, pol[KVP_FIELD_USER]},
+	    [F_USER] = {user, EVENT_CAP_USER, user_pol},
 	    [F_RHOST] = {ev->rhost, EVENT_CAP_RHOST, pol[KVP_FIELD_RHOST]},
 	    [F_RUSER] = {ev->ruser, EVENT_CAP_USER, pol[KVP_FIELD_RUSER]},
 	    [F_TTY] = {ev->tty, EVENT_CAP_TTY, pol[KVP_FIELD_TTY]},
@@ -250,7 +271,9 @@ static int gather_strings(const kvp_settings *s, const kvp_event *ev,
 	if (!host && pol[KVP_FIELD_HOST] != KVP_FIELD_OMIT)
 		host = default_host(host_buf, sizeof(host_buf));
 	if (!boot_id)
-		boot_id = read_boot_id(boot_buf, sizeof(boot_buf));
+		boot_id = ev->boot_id;
+	if (!boot_id)
+		boot_id = event_boot_id(boot_buf, sizeof(boot_buf));
 	in[F_HOST].raw = host;
 	in[F_BOOT_ID].raw = boot_id;
 
@@ -310,6 +333,13 @@ static int make_key(const kvp_settings *s, const kvp_event *ev,
 int event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
 		 size_t key_size, char *value, size_t value_size)
 {
+	return event_encode_boot(s, ev, NULL, key, key_size, value, value_size);
+}
+
+int event_encode_boot(const kvp_settings *s, const kvp_event *ev,
+		      const char *boot_id, char *key, size_t key_size,
+		      char *value, size_t value_size)
+{
 	struct value v = {.pid = ev ? ev->pid : -1, .uid = ev ? ev->uid : -1};
 	struct event_secret secret = {.path = s ? s->hash_key_file : NULL};
 	char key_buf[KVP_DIAG_MAX_KEY + 1], vm_id[KVP_UUID_SIZE] = "",
@@ -334,7 +364,7 @@ int event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
 				max = KVP_DIAG_MAX_CHUNK;
 		}
 		set_duration(&v, ev);
-		r = gather_strings(s, ev, &v, &secret);
+		r = gather_strings(s, ev, boot_id, &v, &secret);
 	}
 	explicit_bzero(secret.key, sizeof(secret.key));
 	if (r == 0)

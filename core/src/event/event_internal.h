@@ -1,6 +1,8 @@
 /* event_internal.h - the pieces shared by the event encoder (event_encode.c,
  * event_fields.c, event_hash.c, event_diag.c), the bounded writer
- * (event_write.c) and the reader (event_list.c); not installed.
+ * (event_write.c with event_budget.c,
+ * event_summary.c and event_hint.c) and the reader (event_list.c); not
+ * installed.
  *
  * An event is written in one of two formats (the setting `format`):
  * azure-init's DIAG record (event_diag.c, the default) or pam_kvp's own
@@ -34,6 +36,10 @@
 #define EVENT_CAP_RESULT  64
 #define EVENT_CAP_BOOT_ID 64
 
+/* What a user name that is no account here is recorded as by default. */
+#define EVENT_INVALID_USER "(invalid user)"
+#define EVENT_BOOT_ID_SIZE 128
+
 /* ---- event_encode.c: an event as its record ---- */
 
 /* Key and value of `ev` under `s`, NUL-terminated into the caller's
@@ -41,6 +47,14 @@
  * the mode's limits. Behind kvp_event_record(). */
 int event_encode(const kvp_settings *s, const kvp_event *ev, char *key,
 		 size_t key_size, char *value, size_t value_size);
+/* The same with `boot_id` (NULL: ev->boot_id, else the kernel's). */
+int event_encode_boot(const kvp_settings *s, const kvp_event *ev,
+		      const char *boot_id, char *key, size_t key_size,
+		      char *value, size_t value_size);
+
+/* The kernel's boot_id (/proc/sys/kernel/random/boot_id) without its
+ * newline into buf, or NULL when it cannot be read. */
+const char *event_boot_id(char *buf, size_t size);
 
 /* ---- event_key.c: the record key and the key's time field ---- */
 
@@ -70,7 +84,7 @@ int event_key_build(const char *prefix, const char *event, const char *service,
 
 /* What a record of ours says about itself. */
 struct event_key_info {
-	kvp_event_type type;
+	kvp_event_type type; /* KVP_EVENT_AUTH_FAIL for a summary */
 	bool summary;
 	char time[24]; /* sortable UTC "YYYYMMDDTHHMMSS.mmmZ" */
 };
@@ -78,16 +92,16 @@ struct event_key_info {
 /* 1 when `rec` (a raw 2560-byte record) is one of our records under `s`,
  * in either format, with its info; 0 when not ours.
  *
- * Legacy: every key starting "<s->key_prefix>|". type from the event
- * token (KVP_EVENT_COUNT when it is no event name), time the key's fourth
- * field when it is a "YYYYMMDDTHHMMSS.mmmZ" time, else "" (such a record
- * sorts first, as the oldest).
+ * Legacy: a key "<s->key_prefix>|<event>|<service>|<time>|<id>" whose
+ * event is one of ours or a summary and whose time is a
+ * "YYYYMMDDTHHMMSS.mmmZ" time; a key with our prefix that is no event of
+ * ours is not ours (never counted, evicted or folded).
  * DIAG: a key the DIAG parser accepts whole, of an agent "pam_kvp/...",
  * whose name "pam:<service>:<what>", kind and result are one of
  * event_diag.c's mappings (which give the type); time the key's
  * timestamp in the sortable form (milliseconds, lower digits dropped).
- * summary: false for every record this library writes today. Records of
- * equal time are ordered by slot by the callers. */
+ * summary: an auth_fail summary (legacy keys only). Records of equal time
+ * are ordered by slot by the callers. */
 int event_key_classify(const unsigned char *rec, const kvp_settings *s,
 		       struct event_key_info *out);
 
@@ -118,6 +132,16 @@ struct diag_key;
  * checked): 0 and *type, or -1 when name, kind and result are none of
  * the mappings. */
 int event_diag_type(const struct diag_key *k, kvp_event_type *type);
+
+/* The event name of a summary record: auth_fail records folded into one
+ * record per source and hour (event_summary.c), counted with the failures
+ * in max_failures. Its key's service token is EVENT_SUMMARY_SERVICE. */
+#define EVENT_SUMMARY_NAME    "auth_fail_summary"
+#define EVENT_SUMMARY_SERVICE "all"
+
+/* Milliseconds since the epoch of a "YYYYMMDDTHHMMSS.mmmZ" or RFC 3339
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ" time; false when `text` is neither. */
+bool event_time_parse(const char *text, size_t len, long long *ms);
 
 /* ---- event_hash.c: the keyed digest behind the "hash" field policy ---- */
 
@@ -168,5 +192,118 @@ size_t event_json_len(const char *s, size_t len);
 /* Longest prefix of valid UTF-8 s[0..len), ending on a character
  * boundary, whose JSON form takes at most `budget` bytes. */
 size_t event_json_cut(const char *s, size_t len, size_t budget);
+
+/* ---- event_summary.c: auth_fail records folded into summaries ---- */
+
+#define EVENT_SUMMARY_SOURCE_CAP 256 /* JSON bytes of a source */
+#define EVENT_SUMMARY_WINDOW_MS	 3600000LL
+#define EVENT_SKETCH_BYTES	 32 /* 256-bit linear-counting sketch */
+#define EVENT_SOURCE_NONE	 "(none)"
+#define EVENT_SOURCE_MANY	 "(many)"
+
+/* Failures of one source (PAM_RHOST as recorded: plain, a digest, or
+ * EVENT_SOURCE_NONE) in one hour, or of EVENT_SOURCE_MANY sources. */
+struct event_summary {
+	char source[EVENT_SUMMARY_SOURCE_CAP + 1];
+	long long first_ms, last_ms;
+	unsigned long long count;   /* failures counted here */
+	unsigned long long sources; /* summaries merged into this one */
+	unsigned char sketch[EVENT_SKETCH_BYTES]; /* the user names seen */
+	size_t slot; /* its record's slot, or SIZE_MAX: not in the pool */
+	const unsigned char *rec; /* its record, until loaded */
+	bool loaded;		  /* count, last, sketch, sources read */
+	bool changed;		  /* must be written */
+	bool gone;		  /* merged into another: its record goes */
+};
+
+/* What matching needs of a summary record: its source and first time
+ * (the key's). The rest of its value is read (jansson) only when the
+ * summary changes, by event_summary_add() or _merge(); `rec` must stay
+ * in place until then. A value that does not parse counts 0. */
+void event_summary_read(const unsigned char *rec,
+			const struct event_key_info *info,
+			struct event_summary *out);
+
+/* One auth_fail record's source, user and time (ms), as the summary
+ * folding it needs them (user points into `rec`). */
+struct event_failure {
+	char source[EVENT_SUMMARY_SOURCE_CAP + 1];
+	const char *user; /* the user member's JSON text, in the record */
+	size_t user_len;
+	bool has_user;
+	long long ms;
+};
+void event_failure_read(const unsigned char *rec,
+			const struct event_key_info *info,
+			struct event_failure *out);
+
+/* A new summary holding `f`, or `f` counted in `sum`. */
+void event_summary_start(struct event_summary *sum,
+			 const struct event_failure *f);
+void event_summary_add(struct event_summary *sum,
+		       const struct event_failure *f);
+/* `from` counted in `into` (from->gone); a different source makes
+ * `into` one of EVENT_SOURCE_MANY. */
+void event_summary_merge(struct event_summary *into,
+			 struct event_summary *from);
+/* The distinct-user estimate of the sketch. */
+unsigned long long event_summary_users(const struct event_summary *sum);
+
+/* The summary as a record of `s`: key and value, NUL-terminated, into
+ * key[KVP_KEY_FIELD_SIZE + 1] and value[KVP_VALUE_FIELD_SIZE + 1]. */
+int event_summary_encode(const kvp_settings *s, const struct event_summary *sum,
+			 const char *boot_id, char *key, char *value);
+
+/* ---- event_budget.c: the budgets, applied to a loaded transaction ---- */
+
+struct pool_txn;
+
+/* The new event's record, and what the pass did with it. */
+struct event_budget {
+	const char *key, *value;
+	size_t key_len, value_len;
+	bool new_folded;	  /* the new auth_fail went into a summary */
+	size_t records, failures; /* ours in each budget afterwards */
+	size_t trigger;		  /* hint: the count to pass again at */
+};
+
+/* In a loaded writer's transaction: drop our records of earlier boots
+ * (clear_if_stale; `boot_id` NULL: none is known, nothing goes), evict our
+ * oldest records beyond max_records' low-water mark, fold our oldest
+ * auth_fail records beyond max_failures' into summaries (pushed), all
+ * counting the new event, which the caller then pushes unless it was
+ * folded. Fills b->records, b->failures and b->trigger (with the new
+ * event and the summaries written). */
+int event_budget_apply(const kvp_settings *s, struct pool_txn *t,
+		       const char *boot_id, struct event_budget *b);
+
+/* ---- event_hint.c: the scan-free trigger ---- */
+
+/* The hint beside a pool: what the last budget pass left. */
+struct event_hint_file {
+	char path[KVP_CONFIG_PATH_MAX + 32];
+	int fd; /* while a pass is writing it, else -1 */
+};
+
+/* The hint's path for the transaction's pool. */
+void event_hint_init(struct event_hint_file *h, const struct pool_txn *t);
+
+/* Does the hint say the new event may simply be appended (same boot, same
+ * file, settings and key prefix, and the file's record count between what
+ * the last pass left and its trigger)? Three system calls, no pool read. */
+bool event_hint_allows_append(struct event_hint_file *h,
+			      const struct pool_txn *t, const kvp_settings *s,
+			      const char *boot_id);
+
+/* Before a pass commits: open (creating 0600) and empty the hint, so that
+ * a pass killed part-way leaves no hint and the next event passes again. */
+void event_hint_invalidate(struct event_hint_file *h);
+
+/* After the commit: what the pass left. Errors only cost the next event a
+ * pass. Closes the hint. */
+void event_hint_write(struct event_hint_file *h, const struct pool_txn *t,
+		      const kvp_settings *s, const char *boot_id,
+		      size_t trigger);
+void event_hint_close(struct event_hint_file *h);
 
 #endif

@@ -1,7 +1,8 @@
 /* event_key.c - the legacy key of an event record (format = "pam_kvp"),
  * "<prefix>|<event>|<service>|<YYYYMMDDTHHMMSS.mmmZ>|<8 hex>", its time,
  * and event_key_classify(): which records are ours, in either format, and
- * the time that orders them for eviction and listing.
+ * the time that orders them for eviction and listing (and, for the
+ * budgets, which records are failure summaries).
  *
  * The service token keeps PAM_SERVICE's bytes in [A-Za-z0-9._-] and turns
  * every other byte into '_' (so the key stays ASCII, never gains a '|',
@@ -10,6 +11,7 @@
  * longest key is EVENT_KEY_MAX (141) bytes, inside Safe mode's 254.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag/diag_internal.h"
@@ -71,35 +73,50 @@ int event_key_build(const char *prefix, const char *event, const char *service,
 
 /* ---- which records are ours ---- */
 
-/* "<prefix>|<event>|<service>|<time>|<id>": the event's type (or
- * KVP_EVENT_COUNT) and the time field when it is one. */
-static void classify_legacy(const char *key, size_t len, size_t plen,
-			    struct event_key_info *out)
+static bool span_is(const unsigned char *p, size_t len, const char *s)
 {
-	const char *p = key + plen + 1, *end = key + len, *bar;
-	struct timespec t;
+	return strlen(s) == len && memcmp(p, s, len) == 0;
+}
 
-	out->type = KVP_EVENT_COUNT;
-	bar = memchr(p, '|', (size_t)(end - p));
-	for (int i = 0; i < KVP_EVENT_COUNT; i++) {
-		const char *name = kvp_event_type_name((kvp_event_type)i);
-		size_t n = strlen(name);
-		if ((size_t)((bar ? bar : end) - p) == n &&
-		    memcmp(p, name, n) == 0)
+/* "<prefix>|<event>|<service>|<time>|<8 hex>" with our prefix, a known
+ * event and a key time: the legacy format (format = "pam_kvp"). */
+static int classify_legacy(const unsigned char *rec, const kvp_settings *s,
+			   struct event_key_info *out)
+{
+	size_t plen = strlen(s->key_prefix), len = rec_key_len(rec);
+	const unsigned char *f[5], *end = rec + len, *p;
+	size_t flen[5];
+	int n = 0;
+	long long ms;
+
+	(void)plen; /* the caller checked the prefix */
+	for (p = rec;; p++) {
+		const unsigned char *bar = memchr(p, '|', (size_t)(end - p));
+		if (n == 5)
+			return 0; /* a sixth field */
+		f[n] = p;
+		flen[n++] = (size_t)((bar ? bar : end) - p);
+		if (!bar)
+			break;
+		p = bar;
+	}
+	if (n != 5 || flen[3] != EVENT_TIME_KEY_SIZE - 1 ||
+	    !event_time_parse((const char *)f[3], flen[3], &ms))
+		return 0;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->time, f[3], flen[3]);
+	if (span_is(f[1], flen[1], EVENT_SUMMARY_NAME)) {
+		out->type = KVP_EVENT_AUTH_FAIL;
+		out->summary = true;
+		return 1;
+	}
+	for (int i = 0; i < KVP_EVENT_COUNT; i++)
+		if (span_is(f[1], flen[1],
+			    kvp_event_type_name((kvp_event_type)i))) {
 			out->type = (kvp_event_type)i;
-	}
-	/* On to the fourth field. */
-	if (bar)
-		bar = memchr(bar + 1, '|', (size_t)(end - bar - 1));
-	if (!bar)
-		return;
-	p = bar + 1;
-	bar = memchr(p, '|', (size_t)(end - p));
-	len = (size_t)((bar ? bar : end) - p);
-	if (len < sizeof(out->time) && diag_time_parse_compact(p, len, &t)) {
-		memcpy(out->time, p, len);
-		out->time[len] = '\0';
-	}
+			return 1;
+		}
+	return 0;
 }
 
 /* A DIAG key of pam_kvp's: its type and timestamp, or 0. */
@@ -138,9 +155,58 @@ int event_key_classify(const unsigned char *rec, const kvp_settings *s,
 	if (len > 5 && memcmp(key, DIAG_PREFIX "|", 5) == 0)
 		return classify_diag(key, len, s, out);
 	if (len > plen && memcmp(key, s->key_prefix, plen) == 0 &&
-	    key[plen] == '|') {
-		classify_legacy(key, len, plen, out);
-		return 1;
-	}
+	    key[plen] == '|')
+		return classify_legacy(rec, s, out);
 	return 0;
+}
+
+static bool digits(const char *p, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		*out = *out * 10 + (p[i] - '0');
+	}
+	return true;
+}
+
+bool event_time_parse(const char *text, size_t len, long long *ms)
+{
+	/* Offsets of year, month, day, hour, minute, second, millisecond,
+	 * and the separators, in the two forms. */
+	static const struct {
+		size_t len;
+		int at[7];
+		const char *seps;
+		int sep_at[6];
+	} forms[2] = {
+	    {20, {0, 4, 6, 9, 11, 13, 16}, "T.Z", {8, 15, 19, -1, -1, -1}},
+	    {24, {0, 5, 8, 11, 14, 17, 20}, "--T::.", {4, 7, 10, 13, 16, 19}},
+	};
+	static const int width[7] = {4, 2, 2, 2, 2, 2, 3};
+
+	for (int k = 0; k < 2; k++) {
+		int v[7];
+		bool ok = len == forms[k].len;
+		struct tm tm = {0};
+
+		for (int i = 0; ok && forms[k].seps[i]; i++)
+			ok = text[forms[k].sep_at[i]] == forms[k].seps[i];
+		for (int i = 0; ok && i < 7; i++)
+			ok = digits(text + forms[k].at[i], width[i], &v[i]);
+		if (!ok || (k == 1 && text[23] != 'Z') || v[1] < 1 ||
+		    v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+		    v[4] > 59 || v[5] > 60)
+			continue;
+		tm.tm_year = v[0] - 1900;
+		tm.tm_mon = v[1] - 1;
+		tm.tm_mday = v[2];
+		tm.tm_hour = v[3];
+		tm.tm_min = v[4];
+		tm.tm_sec = v[5];
+		*ms = (long long)timegm(&tm) * 1000 + v[6];
+		return true;
+	}
+	return false;
 }

@@ -32,6 +32,8 @@ static int measure(struct pool_txn *t)
 	t->torn_bytes = (size_t)st.st_size % KVP_RECORD_SIZE;
 	t->count = t->disk_count;
 	t->mtime = (long long)st.st_mtim.tv_sec;
+	t->dev = (unsigned long long)st.st_dev;
+	t->ino = (unsigned long long)st.st_ino;
 	return 0;
 }
 

@@ -48,14 +48,15 @@ struct pool_txn {
 	const kvp_store *store;
 	int fd;
 	bool writable;
-	size_t disk_count;    /* whole records in the file */
-	size_t torn_bytes;    /* bytes of a partial record after them */
-	long long mtime;      /* the file's mtime (s) when it was locked */
-	size_t tombstones;    /* empty-key records dropped by the load */
-	unsigned char *data;  /* loaded records, edited in memory */
-	size_t count;	      /* records in data */
-	unsigned char *dirty; /* writers, per slot: enum pool_slot */
-	unsigned char *tail;  /* records to append after the edits */
+	size_t disk_count; /* whole records in the file */
+	size_t torn_bytes; /* bytes of a partial record after them */
+	long long mtime;   /* the file's mtime (s) when it was locked */
+	unsigned long long dev, ino; /* the file's, when it was locked */
+	size_t tombstones;	     /* empty-key records dropped by the load */
+	unsigned char *data;	     /* loaded records, edited in memory */
+	size_t count;		     /* records in data */
+	unsigned char *dirty;	     /* writers, per slot: enum pool_slot */
+	unsigned char *tail;	     /* records to append after the edits */
 	size_t tail_count;
 	size_t tail_cap;
 };
