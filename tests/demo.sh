@@ -23,6 +23,10 @@ mkdir "$tmp/services"
 cat >"$tmp/pam_kvp.conf" <<CONF
 pool_dir = "$tmp/pool";
 events = ["auth", "auth_fail", "account", "session_open", "session_close"];
+# alice exists only in pam_matrix's passdb, not in /etc/passwd: without
+# this she would be recorded as "(invalid user)", the default for names
+# that are no account on the machine.
+invalid_user = "plain";
 CONF
 echo "alice:correct horse:kvp-demo" >"$tmp/passdb"
 
