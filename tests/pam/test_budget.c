@@ -210,7 +210,8 @@ Test(budget, caps_hold_after_every_event)
 		cr_assert_leq(t.fails + t.sums, 12, "event %d", i);
 		cr_assert_eq(t.summed + t.fails, (size_t)failures, "event %d",
 			     i);
-		cr_assert_geq(t.sessions, 2 * sessions < 14 ? 2 * sessions : 14,
+		cr_assert_geq(t.sessions,
+			      (size_t)(2 * sessions < 14 ? 2 * sessions : 14),
 			      "event %d: the batch leaves 14", i);
 		ph_recs_free(&recs);
 	}
