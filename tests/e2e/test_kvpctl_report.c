@@ -223,6 +223,7 @@ Test(kvpctl_report, payloads_round_trip, .timeout = 120)
 
 	for (size_t i = 0; i < 100 * 1024; i++)
 		text[i] = line[i % (sizeof(line) - 1)];
+	text[100 * 1024] = '\0'; /* the cut below looks one byte past n */
 	for (size_t s = 0; s < 3; s++)
 		for (int compress = 0; compress < 2; compress++) {
 			size_t n = sizes[s];
