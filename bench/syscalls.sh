@@ -3,11 +3,11 @@
 # the operation once between two marker calls and count what lies between.
 # Usage: syscalls.sh PATH/TO/store_bench
 #
-# Each operation first walks the pool directory from / (util/trust.c: a
-# stat of /, then openat, close of the previous one and fstat per
-# component; the directory is closed after the pool file's openat): the
-# "dir" column, 7 for the benchmark's /tmp/kvp-bench.XXXXXX (10 for
-# /var/lib/hyperv). "file" is the rest: the pool file's own calls.
+# Each operation first checks the pool directory from / by path
+# (util/trust.c, trust_check_dir: a stat of /, then an lstat per
+# component): the "dir" column, 4 for the benchmark's
+# /tmp/kvp-bench.XXXXXX/pool, and for /var/lib/hyperv. "file" is the rest:
+# the pool file's own calls, from its openat on.
 set -eu
 bench=${1:?usage: syscalls.sh store_bench}
 log=$(mktemp)
@@ -21,9 +21,9 @@ for op in append insert-new insert-existing read delete entries len \
 	calls=$(awk '/kvp-bench-start/ {on=1; next} /kvp-bench-end/ {on=0}
 		on {sub(/\(.*/, ""); print}' "$log")
 	count=$(echo "$calls" | grep -c .)
-	# The walk: everything before the pool's openat, and the close of
-	# the directory right after it (the first flock comes next; with no
-	# file, the failed openat is the file's one call).
+	# The check: everything before the pool's openat, which the first
+	# flock follows (with no file, the failed openat is the file's one
+	# call).
 	lock=$(echo "$calls" | grep -n -m1 '^flock$' | cut -d: -f1 || true)
 	dir=$((${lock:-$((count + 1))} - 2))
 	printf '%-16s %5d %4d %4d  %s\n' "$op" "$count" "$dir" \

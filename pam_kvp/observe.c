@@ -2,6 +2,7 @@
  * never pam_get_user) and PAM_AUTHTOK is never read. */
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -37,16 +38,48 @@ static const char *item(pam_handle_t *pamh, int type)
 	return value;
 }
 
-/* uid of the account, when the name resolves. */
-static long long account_uid(const char *user)
+#define UID_DATA "pam_kvp_uid"
+
+/* The last name looked up on this handle: auth, account, session open and
+ * close ask about one user, and NSS is asked once. */
+struct uid_memo {
+	long long uid;
+	char user[];
+};
+
+static void memo_free(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
+/* uid of the account, when the name resolves; -1 otherwise. */
+static long long account_uid(pam_handle_t *pamh, const char *user)
 {
 	struct passwd pw, *found = NULL;
+	const void *data = NULL;
+	struct uid_memo *m;
 	char buf[4096];
+	long long uid;
 
-	if (!user || !*user ||
-	    getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || !found)
+	if (!user || !*user)
 		return -1;
-	return (long long)found->pw_uid;
+	if (pam_get_data(pamh, UID_DATA, &data) == PAM_SUCCESS && data &&
+	    strcmp(((const struct uid_memo *)data)->user, user) == 0)
+		return ((const struct uid_memo *)data)->uid;
+	uid = getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || !found
+		  ? -1
+		  : (long long)found->pw_uid;
+	/* A failed lookup may be NSS's failure, not the name's: ask again
+	 * next time. */
+	if (uid >= 0 && (m = malloc(sizeof(*m) + strlen(user) + 1))) {
+		m->uid = uid;
+		strcpy(m->user, user);
+		if (pam_set_data(pamh, UID_DATA, m, memo_free) != PAM_SUCCESS)
+			free(m);
+	}
+	return uid;
 }
 
 static kvp_event_type event_type(enum stack stack, bool auth_fail)
@@ -83,7 +116,7 @@ static int record(pam_handle_t *pamh, enum stack stack, const kvp_settings *s,
 	 * only when the user field is (plain), never beside a digest. A name
 	 * that is no account (often a password typed as the user name) is
 	 * recorded as the invalid_user setting says. */
-	uid = account_uid(ev->user);
+	uid = account_uid(pamh, ev->user);
 	ev->user_unknown = ev->user && uid < 0;
 	if (kvp_settings_user_plain(s))
 		ev->uid = uid;
@@ -105,7 +138,7 @@ static int record(pam_handle_t *pamh, enum stack stack, const kvp_settings *s,
 int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 {
 	struct options o;
-	kvp_settings *s = NULL;
+	const kvp_settings *s = NULL;
 	kvp_event ev = KVP_EVENT_INIT;
 	char err[ERR_SIZE], scratch[ERR_SIZE], session[KVP_UUID_SIZE];
 	int rc = PAM_IGNORE;
@@ -129,7 +162,7 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 
 	ev.service = item(pamh, PAM_SERVICE);
 	/* A bad argument's message is the one reported, if there is one. */
-	if (options_settings(&o, ev.service, &s, bad_args ? scratch : err,
+	if (options_settings(pamh, &o, ev.service, &s, bad_args ? scratch : err,
 			     ERR_SIZE) < 0 ||
 	    bad_args < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s",
@@ -139,6 +172,5 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 	} else {
 		rc = record(pamh, stack, s, &ev, rc);
 	}
-	kvp_settings_free(s);
 	return rc;
 }

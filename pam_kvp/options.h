@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <security/pam_modules.h>
+
 #include "kvp/kvp.h"
 
 #define OPTIONS_MAX_ARGS 64
@@ -24,13 +26,15 @@ struct options {
 int options_parse(struct options *o, int argc, const char **argv, char *err,
 		  size_t err_size);
 
-/* Settings for this call into *out (kvp_settings_free() them): defaults,
- * the file, the service's group, then the arguments. 0, or a negative
- * KVP_ERR_* code with the message in err; *out then still holds the
- * defaults and the arguments that apply (so on_error=fail given as an
- * argument is honoured even when the file is broken), or is NULL when
- * out of memory. */
-int options_settings(const struct options *o, const char *service,
-		     kvp_settings **out, char *err, size_t err_size);
+/* Settings for this call into *out: defaults, the file, the service's
+ * group, then the arguments. 0, or a negative KVP_ERR_* code with the
+ * message in err; *out then still holds the defaults and the arguments
+ * that apply (so on_error=fail given as an argument is honoured even when
+ * the file is broken), or is NULL when out of memory. The settings belong
+ * to the handle (pam_set_data), and a later call of this module line on
+ * it reuses them while the file is unchanged (options.c). */
+int options_settings(pam_handle_t *pamh, const struct options *o,
+		     const char *service, const kvp_settings **out, char *err,
+		     size_t err_size);
 
 #endif

@@ -411,3 +411,56 @@ Test(trust, user_creates_in_its_own_directory, .init = setup, .fini = teardown)
 	free(dir);
 	free(mine);
 }
+
+/* ---- the fast check by path (trust_check_dir) ---- */
+
+Test(trust, check_by_path_accepts_a_trusted_directory_and_makes_it_absolute,
+     .init = setup, .fini = teardown)
+{
+	char *dir = tu_path(base, "ok"), *abs = NULL, *cwd = getcwd(NULL, 0);
+
+	need_root();
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	cr_assert(trust_check_dir(dir, &abs));
+	cr_assert_str_eq(abs, dir);
+	free(abs);
+	/* A relative path is taken from the working directory. */
+	cr_assert_eq(chdir(base), 0);
+	cr_assert(trust_check_dir("ok", &abs));
+	cr_assert_str_eq(abs + strlen(abs) - 3, "/ok");
+	cr_assert_eq(abs[0], '/');
+	free(abs);
+	cr_assert_eq(chdir(cwd), 0);
+	free(cwd);
+	free(dir);
+}
+
+Test(trust, check_by_path_leaves_every_doubt_to_the_walk, .init = setup,
+     .fini = teardown)
+{
+	char *good = tu_path(base, "good"), *shared = tu_path(base, "shared");
+	char *link = tu_path(base, "link"), *theirs = tu_path(base, "theirs");
+	char *missing = tu_path(base, "missing"), *up, *abs = (char *)1;
+
+	need_root();
+	cr_assert_eq(mkdir(good, 0755), 0);
+	cr_assert_eq(mkdir(shared, 0777), 0);
+	cr_assert_eq(chmod(shared, 0777), 0);
+	cr_assert_eq(mkdir(theirs, 0755), 0);
+	cr_assert_eq(chown(theirs, nobody(), nobody()), 0);
+	cr_assert_eq(symlink(good, link), 0);
+	cr_assert_gt(asprintf(&up, "%s/../good", good), 0);
+	const char *refused[] = {shared, link, theirs, missing, up};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cr_assert_not(trust_check_dir(refused[i], &abs), "%s",
+			      refused[i]);
+		cr_assert_null(abs, "%s", refused[i]);
+		abs = (char *)1;
+	}
+	free(up);
+	free(good);
+	free(shared);
+	free(link);
+	free(theirs);
+	free(missing);
+}

@@ -51,6 +51,7 @@ static int read_config(const char *path, char **text, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	char *buf = NULL;
+	size_t size;
 	int r;
 
 	*text = NULL;
@@ -60,12 +61,25 @@ static int read_config(const char *path, char **text, size_t *len)
 				       : err_fail_errno(errno, path, "open");
 	r = fstat(fd, &st) != 0 ? err_fail_errno(errno, path, "fstat")
 				: refuse(path, &st);
-	if (r == 0 && !(buf = malloc(FILE_MAX + 2)))
+	/* Sized by fstat, not FILE_MAX: a megabyte would be an mmap and a
+	 * munmap (a TLB shootdown) on every login. */
+	size = r == 0 ? (size_t)st.st_size + 1 : 0;
+	if (r == 0 && !(buf = malloc(size + 1)))
 		r = err_fail_nomem(path);
 	/* To EOF, not to st_size: the file may change meanwhile. */
 	while (r == 0 && *len <= FILE_MAX) {
-		ssize_t n = read(fd, buf + *len, FILE_MAX + 1 - *len);
+		ssize_t n;
 
+		if (*len == size) { /* it grew: room up to FILE_MAX + 1 */
+			char *more = realloc(buf, FILE_MAX + 2);
+			if (!more) {
+				r = err_fail_nomem(path);
+				break;
+			}
+			buf = more;
+			size = FILE_MAX + 1;
+		}
+		n = read(fd, buf + *len, size - *len);
 		if (n == 0)
 			break;
 		if (n < 0 && errno != EINTR)

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -186,20 +187,31 @@ static int encode_within(struct value *v, size_t max, char **text, size_t *len)
 	}
 }
 
-const char *event_boot_id(char *buf, size_t size)
+/* The boot_id cannot change while a process lives: it is read once. */
+static pthread_once_t boot_id_once = PTHREAD_ONCE_INIT;
+static char boot_id_text[EVENT_BOOT_ID_SIZE];
+
+static void boot_id_load(void)
 {
 	int fd = open(BOOT_ID_PATH, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, size - 1);
+		return;
+	n = read(fd, boot_id_text, sizeof(boot_id_text) - 1);
 	close(fd);
-	if (n <= 0)
-		return NULL;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+	while (n > 0 &&
+	       (boot_id_text[n - 1] == '\n' || boot_id_text[n - 1] == ' '))
 		n--;
-	buf[n] = '\0';
+	boot_id_text[n > 0 ? n : 0] = '\0';
+}
+
+const char *event_boot_id(char *buf, size_t size)
+{
+	pthread_once(&boot_id_once, boot_id_load);
+	if (!boot_id_text[0] || strlen(boot_id_text) >= size)
+		return NULL;
+	strcpy(buf, boot_id_text);
 	return buf;
 }
 

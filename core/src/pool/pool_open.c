@@ -1,16 +1,20 @@
 /* pool_open.c - find the pool file on disk and decide whether to trust it.
  *
- * The directory is opened by trust_open_dir (util/trust.c): from "/", one
- * component at a time, none a symbolic link, each owned by root (or by
- * us) and writable by no one else; writers create missing components
- * 0755. The file is opened relative to that descriptor, O_NOFOLLOW, and
- * created 0600 for writers. Once the locks are held, its fstat must show
- * a regular file with one hard link owned by root or us (a writer: by
- * us); a writer then makes it 0600 if it is not, so that no other user
- * can open it (and so take a lock that blocks every write) or read the
+ * The directory must be, from "/", none of its components a symbolic
+ * link, each owned by root (or by us) and writable by no one else. An
+ * existing one is checked by path (trust_check_dir: an lstat per
+ * component) and the file opened by its full path; otherwise
+ * trust_open_dir walks it by descriptor, writers creating missing
+ * components 0755, and the file is opened relative to that descriptor.
+ * Either way O_NOFOLLOW, and created 0600 for writers. Once the locks are held,
+ * its fstat must show a regular file with one hard link owned by root or us (a
+ * writer: by us); a writer then makes it 0600 if it is not, so that no other
+ * user can open it (and so take a lock that blocks every write) or read the
  * logins in it. hv_kvp_daemon creates the pool files 0644. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,13 +34,11 @@ static int open_failed(int err, const char *path)
 	return err_fail_errno(err, path, "open");
 }
 
-/* Open for writing in `dir`, creating the file when missing. O_EXCL on
- * create so a symlink planted at the path is refused; the mode is made
- * exactly 0600 by pool_trust_file() under the locks. */
-static int open_create(const kvp_store *s, int dir)
+/* Open for writing `name` in `dir`, creating the file when missing.
+ * O_EXCL on create so a symlink planted at the path is refused; the mode
+ * is made exactly 0600 by pool_trust_file() under the locks. */
+static int open_create(const kvp_store *s, int dir, const char *name)
 {
-	const char *name = kvp_pool_file_name(s->pool);
-
 	for (int attempt = 0; attempt < 4; attempt++) {
 		int fd = openat(dir, name, O_RDWR | OPEN_FLAGS);
 		if (fd >= 0)
@@ -55,12 +57,12 @@ static int open_create(const kvp_store *s, int dir)
 	return err_fail_errno(EAGAIN, s->path, "open (file keeps vanishing)");
 }
 
-/* Open the file in `dir`: 0 with *fd, 1 missing, <0 error. */
+/* Open the file `name` in `dir`: 0 with *fd, 1 missing, <0 error. */
 static int open_in(const kvp_store *s, enum pool_access access, int dir,
-		   int *fd)
+		   const char *name, int *fd)
 {
 	if (access == POOL_WRITE_CREATE) {
-		int r = open_create(s, dir);
+		int r = open_create(s, dir, name);
 		if (r < 0)
 			return r;
 		*fd = r;
@@ -68,7 +70,7 @@ static int open_in(const kvp_store *s, enum pool_access access, int dir,
 	}
 	/* O_NONBLOCK keeps a FIFO from hanging the open; pool_trust_file()
 	 * refuses it once the locks are held. */
-	*fd = openat(dir, kvp_pool_file_name(s->pool),
+	*fd = openat(dir, name,
 		     (access == POOL_READ ? O_RDONLY : O_RDWR) | OPEN_FLAGS);
 	if (*fd >= 0)
 		return 0;
@@ -77,15 +79,32 @@ static int open_in(const kvp_store *s, enum pool_access access, int dir,
 
 int pool_open(const kvp_store *s, enum pool_access access, int *fd)
 {
+	const char *name = kvp_pool_file_name(s->pool);
+	char *abs, *path = NULL;
 	int dir, r;
 
 	*fd = -1;
-	r = trust_open_dir(s->dir, access == POOL_WRITE_CREATE ? DIR_MODE : 0,
-			   KVP_ERR_CORRUPT, &dir);
-	if (r != 0)
-		return r; /* 1: a missing directory, a missing file */
-	r = open_in(s, access, dir, fd);
-	close(dir);
+	/* An existing directory that passes the check by path is used by
+	 * path (trust_check_dir says why that is safe); the walk by
+	 * descriptor handles the rest, creating and refusing. */
+	if (trust_check_dir(s->dir, &abs)) {
+		if (asprintf(&path, "%s/%s", abs, name) < 0) {
+			path = NULL;
+			r = err_fail_nomem(s->path);
+		} else {
+			r = open_in(s, access, AT_FDCWD, path, fd);
+		}
+		free(path);
+		free(abs);
+	} else {
+		r = trust_open_dir(s->dir,
+				   access == POOL_WRITE_CREATE ? DIR_MODE : 0,
+				   KVP_ERR_CORRUPT, &dir);
+		if (r != 0)
+			return r; /* 1: a missing directory, a missing file */
+		r = open_in(s, access, dir, name, fd);
+		close(dir);
+	}
 	if (r != 0)
 		*fd = -1;
 	return r;

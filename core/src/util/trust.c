@@ -196,3 +196,42 @@ int trust_open_dir(const char *dir, mode_t create_mode, int code, int *dirfd)
 	*dirfd = fd;
 	return 0;
 }
+
+bool trust_check_dir(const char *dir, char **abs)
+{
+	char *path = absolute(dir);
+	struct stat st;
+	const unsigned int rules = TRUST_OWNER | TRUST_NOT_SHARED;
+	bool ok;
+
+	*abs = NULL;
+	if (!path)
+		return false;
+	ok =
+	    !strstr(path, "/../") &&
+	    (strlen(path) < 3 || strcmp(path + strlen(path) - 3, "/..") != 0) &&
+	    stat("/", &st) == 0 &&
+	    trust_stat(&st, "/", rules, KVP_ERR_CORRUPT) == 0;
+	/* Each component in turn: cut the path after it and lstat it. */
+	for (char *p = path; ok;) {
+		char *end, saved;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = p + strcspn(p, "/");
+		saved = *end;
+		*end = '\0';
+		ok = lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+		     trust_stat(&st, path, rules, KVP_ERR_CORRUPT) == 0;
+		*end = saved;
+		p = end;
+	}
+	if (!ok) {
+		free(path);
+		return false;
+	}
+	*abs = path;
+	return true;
+}
