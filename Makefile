@@ -156,11 +156,15 @@ $(BUILD)/pam_kvp/%.o: pam_kvp/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) -fvisibility=hidden -MMD -MP -c $< -o $@
 
 # Only pam_sm_* leave the module (version script); --no-undefined catches
-# a missing library at build time rather than at a login.
+# a missing library at build time rather than at a login. -z nodelete:
+# libpam dlcloses its modules at every pam_end; kept loaded, the module and
+# its libraries are not mapped and paged in again for the next handle, and
+# what it keeps for the process (parsed settings, boot_id, the VM id, an
+# atfork handler) stays valid.
 $(PAM_MODULE): $(PAM_OBJ) pam_kvp/pam_kvp.map $(LIB_LINKS)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) -shared -Wl,--version-script=pam_kvp/pam_kvp.map \
-		-Wl,--no-undefined $(ALL_LDFLAGS) -o $@ $(PAM_OBJ) \
+		-Wl,--no-undefined -Wl,-z,nodelete $(ALL_LDFLAGS) -o $@ $(PAM_OBJ) \
 		-L$(BUILD) -lkvpcore -lpam
 
 $(BUILD)/tests/%.o: tests/%.c

@@ -138,7 +138,7 @@ static int record(pam_handle_t *pamh, enum stack stack, const kvp_settings *s,
 int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 {
 	struct options o;
-	const kvp_settings *s = NULL;
+	struct options_hold hold;
 	kvp_event ev = KVP_EVENT_INIT;
 	char err[ERR_SIZE], scratch[ERR_SIZE], session[KVP_UUID_SIZE];
 	int rc = PAM_IGNORE;
@@ -162,15 +162,16 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 
 	ev.service = item(pamh, PAM_SERVICE);
 	/* A bad argument's message is the one reported, if there is one. */
-	if (options_settings(pamh, &o, ev.service, &s, bad_args ? scratch : err,
+	if (options_settings(&o, ev.service, &hold, bad_args ? scratch : err,
 			     ERR_SIZE) < 0 ||
 	    bad_args < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s event not recorded: %s",
 			   kvp_event_type_name(ev.type), err);
-		if (s && kvp_settings_on_error_fail(s))
+		if (hold.s && kvp_settings_on_error_fail(hold.s))
 			rc = fail_code(stack);
 	} else {
-		rc = record(pamh, stack, s, &ev, rc);
+		rc = record(pamh, stack, hold.s, &ev, rc);
 	}
+	options_release(&hold);
 	return rc;
 }

@@ -2,14 +2,10 @@
  * every other argument is a setting that overrides the config file
  * (kvp_settings_set, shared with kvpctl through libkvpcore).
  *
- * The settings are kept in the PAM handle: sshd's auth, account, session
- * open and close run on one handle, and only the first of them reads and
- * parses the file. A later call reuses them when a stat(2) of the file
- * shows the same file unchanged (device, inode, size, mtime, ctime, owner,
- * mode) and the module line, service and effective uid (when the file is
- * not root's) are the same; anything else loads the file again. A load
- * that failed is never reused, so every call logs its error. */
+ * The settings parsed from the file are kept for the process and reused
+ * while the file is unchanged: see "the process's settings cache" below. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,69 +91,97 @@ static int load(const struct options *o, const char *service,
 	return r;
 }
 
-#define DATA_PREFIX "pam_kvp_settings:"
+/* ---- the process's settings cache ----
+ *
+ * Parsed settings are kept for the process (the module is linked
+ * -z nodelete, so they outlive pam_end): one entry per module line and
+ * service, reused while a stat(2) of the file shows the same file
+ * unchanged (device, inode, size, mtime, ctime to the ns, owner, mode) and,
+ * when the file is not root's, the same effective uid. A load that failed
+ * is never kept, so every call logs its error. A call holds a reference to
+ * the entry it uses, so another thread replacing it cannot free it. */
 
-/* What the settings were made from, and the settings (the handle's). */
-struct cached {
-	char *service;
+#define CACHE_SLOTS 8
+
+struct entry {
+	char *name;   /* module line and service: see entry_name() */
 	bool missing; /* no file: the defaults and the arguments */
 	struct stat st;
 	uid_t euid; /* when the file is not root's: whose it may be */
-	bool reusable;
 	kvp_settings *s;
+	unsigned int refs; /* the table's, and each call's */
+	unsigned long long used;
 };
 
-static void cached_free(pam_handle_t *pamh, void *data, int error_status)
-{
-	struct cached *c = data;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct entry *cache[CACHE_SLOTS];
+static unsigned long long cache_tick;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-	(void)pamh;
-	(void)error_status;
-	kvp_settings_free(c->s);
-	free(c->service);
-	free(c);
+/* A child forked while another thread held the lock must not inherit it
+ * held. */
+static void lock_cache(void)
+{
+	pthread_mutex_lock(&cache_lock);
 }
 
-/* The data's name: one per module line (its config path and arguments),
- * so two pam_kvp lines of one stack keep their own settings. */
-static char *data_name(const struct options *o)
+static void unlock_cache(void)
 {
-	size_t len = sizeof(DATA_PREFIX) + 1;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(lock_cache, unlock_cache, unlock_cache);
+}
+
+static void entry_free(struct entry *e)
+{
+	kvp_settings_free(e->s);
+	free(e->name);
+	free(e);
+}
+
+/* One name per module line (config path and arguments) and service, so
+ * two pam_kvp lines or two services keep their own settings. */
+static char *entry_name(const struct options *o, const char *service)
+{
 	const char *path = o->config_path ? o->config_path : "";
+	size_t len = strlen(path) + strlen(service ? service : "") + 3;
 	char *name, *p;
 
-	len += strlen(path);
 	for (int i = 0; i < o->argc; i++)
 		len += strlen(o->argv[i]) + 1;
 	if (!(name = malloc(len)))
 		return NULL;
-	p = stpcpy(stpcpy(name, DATA_PREFIX), path);
+	p = stpcpy(name, path);
 	for (int i = 0; i < o->argc; i++)
 		p = stpcpy(stpcpy(p, "\n"), o->argv[i]);
+	stpcpy(stpcpy(p, "\n\n"), service ? service : "");
 	return name;
 }
 
 /* The file as it is now: 0, or -1 when it cannot be told (no reuse). */
-static int identify(const struct options *o, struct cached *c)
+static int identify(const struct options *o, struct entry *e)
 {
 	const char *path =
 	    o->config_path ? o->config_path : KVP_CONFIG_DEFAULT_PATH;
 
-	memset(&c->st, 0, sizeof(c->st));
-	c->missing = false;
-	c->euid = 0;
-	if (stat(path, &c->st) == -1) {
+	memset(&e->st, 0, sizeof(e->st));
+	e->missing = false;
+	e->euid = 0;
+	if (stat(path, &e->st) == -1) {
 		if (errno != ENOENT)
 			return -1;
-		c->missing = true;
+		e->missing = true;
 		return 0;
 	}
-	if (c->st.st_uid != 0)
-		c->euid = geteuid();
+	if (e->st.st_uid != 0)
+		e->euid = geteuid();
 	return 0;
 }
 
-static bool same_file(const struct cached *a, const struct cached *b)
+static bool same_file(const struct entry *a, const struct entry *b)
 {
 	const struct stat *x = &a->st, *y = &b->st;
 
@@ -172,50 +196,102 @@ static bool same_file(const struct cached *a, const struct cached *b)
 	       x->st_ctim.tv_nsec == y->st_ctim.tv_nsec;
 }
 
-int options_settings(pam_handle_t *pamh, const struct options *o,
-		     const char *service, const kvp_settings **out, char *err,
-		     size_t err_size)
+/* Under the lock: the entry named `now->name` made from the same file, with
+ * a reference taken; NULL when there is none. */
+static struct entry *cache_find(const struct entry *now)
 {
-	char *name = data_name(o);
-	const void *data = NULL;
-	const struct cached *old;
-	struct cached now = {0}, *c;
-	kvp_settings *s = NULL;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct entry *e = cache[i];
+		if (e && strcmp(e->name, now->name) == 0 && same_file(e, now)) {
+			e->refs++;
+			e->used = ++cache_tick;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static void entry_unref(struct entry *e)
+{
+	if (e && --e->refs == 0)
+		entry_free(e);
+}
+
+/* Under the lock: keep `e` (one more reference), in place of an entry of
+ * the same name, else of the least recently used one. */
+static void cache_keep(struct entry *e)
+{
+	int slot = 0;
+
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (cache[i] && strcmp(cache[i]->name, e->name) == 0) {
+			slot = i;
+			break;
+		}
+		if (!cache[i] ||
+		    (cache[slot] && cache[i]->used < cache[slot]->used))
+			slot = i;
+	}
+	entry_unref(cache[slot]);
+	e->refs++;
+	e->used = ++cache_tick;
+	cache[slot] = e;
+}
+
+int options_settings(const struct options *o, const char *service,
+		     struct options_hold *hold, char *err, size_t err_size)
+{
+	struct entry now = {0}, *e = NULL;
+	bool reusable;
 	int r;
 
-	*out = NULL;
+	hold->s = NULL;
+	hold->entry = NULL;
 	if (err_size)
 		err[0] = '\0';
-	now.reusable = name && identify(o, &now) == 0;
-	if (now.reusable && pam_get_data(pamh, name, &data) == PAM_SUCCESS &&
-	    data) {
-		old = data;
-		if (old->reusable && same_file(old, &now) &&
-		    strcmp(old->service, service ? service : "") == 0) {
-			*out = old->s;
-			free(name);
-			return 0;
-		}
+	pthread_once(&atfork_once, register_atfork);
+	now.name = entry_name(o, service);
+	reusable = now.name && identify(o, &now) == 0;
+	if (reusable) {
+		lock_cache();
+		e = cache_find(&now);
+		unlock_cache();
 	}
-	r = load(o, service, &s, err, err_size);
-	c = malloc(sizeof(*c));
-	if (c)
-		*c = now;
-	if (c && name && (c->service = strdup(service ? service : ""))) {
-		c->reusable = now.reusable && r == 0;
-		c->s = s;
-		if (pam_set_data(pamh, name, c, cached_free) == PAM_SUCCESS) {
-			*out = s;
-			free(name);
-			return r;
-		}
-		free(c->service);
+	if (e) {
+		free(now.name);
+		hold->s = e->s;
+		hold->entry = e;
+		return 0;
 	}
-	/* Out of memory: no settings, and nothing to record with. */
-	free(c);
-	free(name);
-	kvp_settings_free(s);
-	if (r == 0 || !*err)
-		snprintf(err, err_size, "out of memory");
-	return r < 0 ? r : KVP_ERR_NOMEM;
+	r = load(o, service, &now.s, err, err_size);
+	e = now.name && now.s ? malloc(sizeof(*e)) : NULL;
+	if (!e) {
+		/* Out of memory: no settings, and nothing to record with. */
+		free(now.name);
+		kvp_settings_free(now.s);
+		if (r == 0 || !*err)
+			snprintf(err, err_size, "out of memory");
+		return r < 0 ? r : KVP_ERR_NOMEM;
+	}
+	*e = now;
+	e->refs = 1; /* this call's */
+	if (reusable && r == 0) {
+		lock_cache();
+		cache_keep(e);
+		unlock_cache();
+	}
+	hold->s = e->s;
+	hold->entry = e;
+	return r;
+}
+
+void options_release(struct options_hold *hold)
+{
+	if (!hold->entry)
+		return;
+	lock_cache();
+	entry_unref(hold->entry);
+	unlock_cache();
+	hold->entry = NULL;
+	hold->s = NULL;
 }

@@ -6,8 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <security/pam_modules.h>
-
 #include "kvp/kvp.h"
 
 #define OPTIONS_MAX_ARGS 64
@@ -26,15 +24,22 @@ struct options {
 int options_parse(struct options *o, int argc, const char **argv, char *err,
 		  size_t err_size);
 
-/* Settings for this call into *out: defaults, the file, the service's
+/* The settings a call uses, and the reference it holds on them. */
+struct options_hold {
+	const kvp_settings *s;
+	void *entry;
+};
+
+/* Settings for this call into hold->s: defaults, the file, the service's
  * group, then the arguments. 0, or a negative KVP_ERR_* code with the
- * message in err; *out then still holds the defaults and the arguments
+ * message in err; hold->s then still holds the defaults and the arguments
  * that apply (so on_error=fail given as an argument is honoured even when
- * the file is broken), or is NULL when out of memory. The settings belong
- * to the handle (pam_set_data), and a later call of this module line on
- * it reuses them while the file is unchanged (options.c). */
-int options_settings(pam_handle_t *pamh, const struct options *o,
-		     const char *service, const kvp_settings **out, char *err,
-		     size_t err_size);
+ * the file is broken), or is NULL when out of memory. Settings loaded
+ * without error are kept for the process and reused by later calls of the
+ * same module line and service while the file is unchanged (options.c).
+ * Give them back with options_release(). */
+int options_settings(const struct options *o, const char *service,
+		     struct options_hold *hold, char *err, size_t err_size);
+void options_release(struct options_hold *hold);
 
 #endif

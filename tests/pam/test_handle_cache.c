@@ -1,8 +1,8 @@
-/* test_handle_cache.c - what pam_kvp keeps in a PAM handle between calls
- * (pam_kvp/options.c: the settings; observe.c: the account's uid) is never
- * older than the file or the item it came from: a config file changed
- * between a session's open and close, or a PAM_USER changed, is what the
- * close goes by. */
+/* test_handle_cache.c - what pam_kvp keeps between calls (pam_kvp/options.c:
+ * the settings, for the process; observe.c: the account's uid, in the PAM
+ * handle) is never older than the file or the item it came from: a config file
+ * changed between a session's open and close, or a PAM_USER changed, is what
+ * the close goes by. */
 #include <criterion/criterion.h>
 #include <pwd.h>
 #include <security/pam_appl.h>

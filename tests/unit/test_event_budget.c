@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "pool/record.h"
@@ -18,6 +22,8 @@ static struct tu_pool p;
 static kvp_settings *s;
 static kvp_event ev;
 static char *hint;
+
+#define HINT_XATTR "user.pam_kvp.hint"
 
 static void setup(void)
 {
@@ -129,7 +135,8 @@ Test(event_budget, classify_knows_our_keys_only)
 
 /* After a pass, events append without reading the pool: a record of
  * ours of another boot put into the file (in place, same size) stays
- * until the next pass, which an emptied hint forces. */
+ * until the next pass, which a removed hint forces. The hint is the pool
+ * file's attribute, and no file is made beside the pool. */
 Test(event_budget, an_append_under_a_valid_hint_reads_nothing)
 {
 	const char *stale_key =
@@ -137,12 +144,15 @@ Test(event_budget, an_append_under_a_valid_hint_reads_nothing)
 	const char *stale_value = "{\"v\":1,\"event\":\"session_open\","
 				  "\"boot_id\":\"another-boot\"}";
 	unsigned char rec[KVP_RECORD_SIZE];
+	char text[512];
 	struct stat st;
 	FILE *f;
 
 	record_at(1); /* no hint yet: a pass */
-	cr_assert_eq(stat(hint, &st), 0);
-	cr_expect_eq(st.st_mode & 0777, 0600);
+	cr_assert_gt(getxattr(p.path, HINT_XATTR, text, sizeof(text)), 0, "%s",
+		     strerror(errno));
+	cr_expect_eq(strncmp(text, "pam_kvp hint 1 ", 15), 0);
+	cr_expect_neq(stat(hint, &st), 0, "no hint file where xattrs work");
 	record_at(2);
 	/* Overwrite our first record in place with one of another boot. */
 	tu_record(rec, stale_key, stale_value);
@@ -151,9 +161,54 @@ Test(event_budget, an_append_under_a_valid_hint_reads_nothing)
 	fclose(f);
 	record_at(3);
 	cr_expect_eq(count().recs, 3, "appended: the stale record unseen");
-	tu_write_file(hint, "", 0);
+	cr_assert_eq(removexattr(p.path, HINT_XATTR), 0);
 	record_at(4);
 	cr_expect_eq(count().recs, 3, "passed: the stale record gone");
+}
+
+/* Where the file system has no user attributes (ramfs here), the hint
+ * is a 0600 file beside the pool, and it works the same way. */
+Test(event_budget, without_xattrs_the_hint_is_a_file_beside_the_pool)
+{
+	const char *stale_value = "{\"v\":1,\"event\":\"session_open\","
+				  "\"boot_id\":\"another-boot\"}";
+	unsigned char rec[KVP_RECORD_SIZE];
+	struct stat st;
+	FILE *f;
+
+	/* Criterion runs each test in its own process: a private mount
+	 * namespace, a ramfs over the pool's directory. */
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "%s", strerror(errno));
+	cr_assert_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("none", p.dir, "ramfs", 0, "mode=0755"), 0, "%s",
+		     strerror(errno));
+	cr_assert_eq(setxattr(p.dir, HINT_XATTR, "x", 1, 0), -1);
+	cr_assert(errno == ENOTSUP || errno == EPERM, "%s", strerror(errno));
+	te_set(s, "max_records=16"); /* low-water 14 */
+	record_at(1);
+	cr_assert_eq(stat(hint, &st), 0, "the hint file");
+	cr_expect_eq(st.st_mode & 0777, 0600);
+	record_at(2);
+	/* Our first record, rewritten in place as one of another boot,
+	 * stays while the hint allows appends... */
+	tu_record(rec,
+		  "PAM_KVP|session_open|sshd|20261124T223301.000Z|0000abcd",
+		  stale_value);
+	f = fopen(p.path, "r+");
+	cr_assert(f && fwrite(rec, 1, sizeof(rec), f) == sizeof(rec));
+	fclose(f);
+	record_at(3);
+	cr_expect_eq(count().recs, 3);
+	/* ...and goes at the pass an emptied hint forces. */
+	tu_write_file(hint, "", 0);
+	record_at(4);
+	cr_expect_eq(count().recs, 3);
+	for (int i = 5; i < 60; i++) {
+		record_at(i);
+		cr_assert_leq(count().recs, 16, "event %d", i);
+	}
+	/* So that the teardown removes the directory itself. */
+	cr_assert_eq(umount(p.dir), 0);
 }
 
 Test(event_budget, a_pool_that_shrank_makes_a_pass)

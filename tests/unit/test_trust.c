@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -463,4 +464,49 @@ Test(trust, check_by_path_leaves_every_doubt_to_the_walk, .init = setup,
 	free(link);
 	free(theirs);
 	free(missing);
+}
+
+/* A verdict is reused for a second at most: a directory made shared after
+ * it passed is refused once the second is over. The memo is of one path,
+ * and of one uid when a directory on the path is not root's. */
+Test(trust, check_by_path_is_remembered_for_a_second_only, .init = setup,
+     .fini = teardown)
+{
+	char *dir = tu_path(base, "memo"), *other = tu_path(base, "other");
+	char *abs = NULL;
+	struct timespec pause = {1, 200 * 1000 * 1000};
+
+	need_root();
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	cr_assert_eq(mkdir(other, 0755), 0);
+	cr_assert(trust_check_dir(dir, &abs));
+	cr_assert_str_eq(abs, dir);
+	free(abs);
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(other, 0777), 0);
+	/* Another path is checked at once. */
+	cr_assert_not(trust_check_dir(other, &abs), "not the remembered path");
+	nanosleep(&pause, NULL);
+	cr_assert_not(trust_check_dir(dir, &abs), "the memo outlived 1 s");
+	cr_assert_null(abs);
+	free(dir);
+	free(other);
+}
+
+/* A path with a directory of uid nobody passes for nobody only: the
+ * verdict remembered for nobody is not reused for another uid. */
+Test(trust, check_by_path_memo_is_for_the_uid_it_was_made_for, .init = setup,
+     .fini = teardown)
+{
+	char *dir = tu_path(base, "nobodys"), *abs = NULL;
+
+	need_root();
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	cr_assert_eq(chown(dir, nobody(), nobody()), 0);
+	cr_assert_eq(seteuid(nobody()), 0);
+	cr_assert(trust_check_dir(dir, &abs), "nobody's own directory");
+	free(abs);
+	cr_assert_eq(seteuid(0), 0);
+	cr_assert_not(trust_check_dir(dir, &abs), "root: owned by nobody");
+	free(dir);
 }

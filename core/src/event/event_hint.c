@@ -1,33 +1,40 @@
-/* event_hint.c - the scan-free trigger of the budget pass: a small file
- * beside the pool, "<pool_dir>/.pam_kvp_<N>.hint" for ".kvp_pool_<N>",
- * written only under the pool's exclusive locks, right after a pass:
+/* event_hint.c - the scan-free trigger of the budget pass: one line kept
+ * in the pool file's extended attribute "user.pam_kvp.hint", written only
+ * under the pool's exclusive locks, right after a pass:
  *
  *   pam_kvp hint 1 boot=<boot_id> dev=<st_dev> ino=<st_ino>
  *   prefix=<key_prefix> records=<max_records> failures=<max_failures>
  *   stale=<0|1> after=<records in the file> trigger=<count>
  *
- * (one line). `trigger` is `after` plus the fewest appends that could take
- * one of our budgets past its cap. While the boot, the file and the
- * settings are the same and after <= (records in the file now) < trigger,
- * every record added since the pass was one append (ours or another
- * writer's), so an event may append too, knowing only fstat's size. A
- * count below `after` means someone removed records (kvpctl clear,
- * hv_kvp_daemon's delete, cloud-init's clear): then, as with no hint, a
- * bad one, another boot or a count at the trigger, the event makes a
- * pass. The caps are exact as long as other writers do not remove records
- * and add as many between two passes (nothing can tell that from fstat);
- * then they hold again at the next pass.
+ * `trigger` is `after` plus the fewest appends that could take one of our
+ * budgets past its cap. While the boot, the file and the settings are the
+ * same and after <= (records in the file now) < trigger, every record
+ * added since the pass was one append (ours or another writer's), so an
+ * event may append too, knowing only fstat's size. A count below `after`
+ * means someone removed records (kvpctl clear, hv_kvp_daemon's delete,
+ * cloud-init's clear): then, as with no hint, a bad one, another boot or a
+ * count at the trigger, the event makes a pass. The caps are exact as long
+ * as other writers do not remove records and add as many between two
+ * passes (nothing can tell that from fstat); then they hold again at the
+ * next pass.
  *
- * The hint is opened O_NOFOLLOW | O_NONBLOCK (a FIFO or a link planted
- * there reads as no hint) in the pool's directory, whose writers could
- * replace the pool itself; it is emptied before a pass commits, so a pass
- * killed part-way leaves no hint behind.
+ * Why an attribute: it is read with one fgetxattr on the descriptor the
+ * event already holds (a file beside the pool cost an open, a read and a
+ * close per event), it goes with the inode (a new pool file has none), and
+ * a user.* attribute of a root-owned 0600 pool only root can set. It is
+ * removed before a pass commits, so a pass killed part-way leaves none.
+ *
+ * A file system without user attributes (ramfs; tmpfs before Linux 6.6)
+ * keeps the same line in a file beside the pool instead,
+ * "<pool_dir>/.pam_kvp_<N>.hint" for ".kvp_pool_<N>", opened O_NOFOLLOW |
+ * O_NONBLOCK (a FIFO or a link planted there reads as no hint).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "event/event_internal.h"
@@ -39,6 +46,7 @@
 #define HINT_SIZE  512
 #define POOL_NAME  ".kvp_pool_"
 #define OPEN_FLAGS (O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+#define XATTR_NAME "user.pam_kvp.hint"
 
 void event_hint_init(struct event_hint_file *h, const struct pool_txn *t)
 {
@@ -50,6 +58,32 @@ void event_hint_init(struct event_hint_file *h, const struct pool_txn *t)
 	snprintf(h->path, sizeof(h->path), "%s/.pam_kvp_%s.hint", t->store->dir,
 		 n);
 	h->fd = -1;
+	h->pool_fd = t->fd;
+	h->in_file = false;
+	h->broken = false;
+}
+
+static bool no_xattrs(int err)
+{
+	return err == ENOTSUP || err == EOPNOTSUPP;
+}
+
+/* The hint's text into buf (NUL-terminated): its length, or <= 0. */
+static ssize_t hint_read(struct event_hint_file *h, char *buf, size_t size)
+{
+	ssize_t len = fgetxattr(h->pool_fd, XATTR_NAME, buf, size - 1);
+	int fd;
+
+	if (len < 0 && no_xattrs(errno)) {
+		h->in_file = true;
+		if ((fd = open(h->path, O_RDONLY | OPEN_FLAGS)) < 0)
+			return -1;
+		len = pread(fd, buf, size - 1, 0);
+		close(fd);
+	}
+	if (len > 0)
+		buf[len] = '\0';
+	return len;
 }
 
 static const char *boot_text(const char *boot_id)
@@ -67,16 +101,11 @@ bool event_hint_allows_append(struct event_hint_file *h,
 {
 	char buf[HINT_SIZE], want[HINT_SIZE];
 	size_t after = 0, trigger = 0;
-	int fd = open(h->path, O_RDONLY | OPEN_FLAGS), n, head;
-	ssize_t len;
+	ssize_t len = hint_read(h, buf, sizeof(buf));
+	int n, head;
 
-	if (fd < 0)
-		return false;
-	len = pread(fd, buf, sizeof(buf) - 1, 0);
-	close(fd);
 	if (len <= 0)
 		return false;
-	buf[len] = '\0';
 	/* Everything but the two counts must be as this event would write
 	 * it; the counts must end the line. */
 	head = snprintf(want, sizeof(want), HINT_FORMAT, boot_text(boot_id),
@@ -97,6 +126,17 @@ void event_hint_invalidate(struct event_hint_file *h)
 {
 	struct stat st;
 
+	if (!h->in_file) {
+		if (fremovexattr(h->pool_fd, XATTR_NAME) == 0 ||
+		    errno == ENODATA)
+			return;
+		if (!no_xattrs(errno)) {
+			/* Still there: the pass must not leave it standing. */
+			h->broken = true;
+			return;
+		}
+		h->in_file = true;
+	}
 	if (h->fd < 0)
 		h->fd = open(h->path, O_RDWR | O_CREAT | OPEN_FLAGS, 0600);
 	if (h->fd < 0)
@@ -111,18 +151,23 @@ void event_hint_write(struct event_hint_file *h, const struct pool_txn *t,
 		      size_t trigger)
 {
 	char buf[HINT_SIZE];
-	int len;
+	int len =
+	    snprintf(buf, sizeof(buf), HINT_FORMAT, boot_text(boot_id), t->dev,
+		     t->ino, s->key_prefix, s->max_records, s->max_failures,
+		     (int)s->clear_if_stale, t->disk_count, trigger);
 
-	if (h->fd >= 0) {
-		len = snprintf(buf, sizeof(buf), HINT_FORMAT,
-			       boot_text(boot_id), t->dev, t->ino,
-			       s->key_prefix, s->max_records, s->max_failures,
-			       (int)s->clear_if_stale, t->disk_count, trigger);
+	if (len <= 0 || (size_t)len >= sizeof(buf) || h->broken) {
+		event_hint_close(h);
+		return;
+	}
+	if (!h->in_file) {
+		if (fsetxattr(h->pool_fd, XATTR_NAME, buf, (size_t)len, 0) ==
+		    -1)
+			errno = 0; /* the next event passes */
+	} else if (h->fd >= 0 && pwrite(h->fd, buf, (size_t)len, 0) != len &&
+		   ftruncate(h->fd, 0) == -1) {
 		/* A short write leaves a line without its end: no hint. */
-		if (len > 0 && (size_t)len < sizeof(buf) &&
-		    pwrite(h->fd, buf, (size_t)len, 0) != len &&
-		    ftruncate(h->fd, 0) == -1)
-			errno = 0;
+		errno = 0;
 	}
 	event_hint_close(h);
 }

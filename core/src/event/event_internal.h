@@ -279,24 +279,30 @@ int event_budget_apply(const kvp_settings *s, struct pool_txn *t,
 
 /* ---- event_hint.c: the scan-free trigger ---- */
 
-/* The hint beside a pool: what the last budget pass left. */
+/* The hint of a pool: what the last budget pass left, in the pool's
+ * extended attribute, or in a file beside it where there are none. */
 struct event_hint_file {
-	char path[KVP_CONFIG_PATH_MAX + 32];
-	int fd; /* while a pass is writing it, else -1 */
+	char path[KVP_CONFIG_PATH_MAX + 32]; /* the file beside the pool */
+	int fd;	      /* that file, while a pass is writing it, else -1 */
+	int pool_fd;  /* the transaction's pool (not ours to close) */
+	bool in_file; /* the file system has no user attributes */
+	bool broken;  /* invalidating failed: write no new hint */
 };
 
-/* The hint's path for the transaction's pool. */
+/* The hint of the transaction's pool. */
 void event_hint_init(struct event_hint_file *h, const struct pool_txn *t);
 
 /* Does the hint say the new event may simply be appended (same boot, same
  * file, settings and key prefix, and the file's record count between what
- * the last pass left and its trigger)? Three system calls, no pool read. */
+ * the last pass left and its trigger)? One system call (three where the
+ * hint is a file), no pool read. */
 bool event_hint_allows_append(struct event_hint_file *h,
 			      const struct pool_txn *t, const kvp_settings *s,
 			      const char *boot_id);
 
-/* Before a pass commits: open (creating 0600) and empty the hint, so that
- * a pass killed part-way leaves no hint and the next event passes again. */
+/* Before a pass commits: remove the hint (or empty the file, creating it
+ * 0600), so that a pass killed part-way leaves no hint and the next event
+ * passes again. */
 void event_hint_invalidate(struct event_hint_file *h);
 
 /* After the commit: what the pass left. Errors only cost the next event a

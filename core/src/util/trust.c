@@ -2,9 +2,12 @@
  * opens a directory checking it and every directory above it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/internal.h"
@@ -197,21 +200,19 @@ int trust_open_dir(const char *dir, mode_t create_mode, int code, int *dirfd)
 	return 0;
 }
 
-bool trust_check_dir(const char *dir, char **abs)
+/* The check by path, without the memo. *all_root: every directory on the
+ * path is root's (then the verdict holds whatever our uid). */
+static bool check_path(char *path, bool *all_root)
 {
-	char *path = absolute(dir);
 	struct stat st;
 	const unsigned int rules = TRUST_OWNER | TRUST_NOT_SHARED;
-	bool ok;
-
-	*abs = NULL;
-	if (!path)
-		return false;
-	ok =
+	bool ok =
 	    !strstr(path, "/../") &&
 	    (strlen(path) < 3 || strcmp(path + strlen(path) - 3, "/..") != 0) &&
 	    stat("/", &st) == 0 &&
 	    trust_stat(&st, "/", rules, KVP_ERR_CORRUPT) == 0;
+
+	*all_root = ok && st.st_uid == 0;
 	/* Each component in turn: cut the path after it and lstat it. */
 	for (char *p = path; ok;) {
 		char *end, saved;
@@ -225,13 +226,79 @@ bool trust_check_dir(const char *dir, char **abs)
 		*end = '\0';
 		ok = lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
 		     trust_stat(&st, path, rules, KVP_ERR_CORRUPT) == 0;
+		*all_root = *all_root && st.st_uid == 0;
 		*end = saved;
 		p = end;
 	}
-	if (!ok) {
+	return ok;
+}
+
+/* The last verdict of the process, on an absolute path: kept for
+ * TRUST_MEMO_MS. Once every directory on a path has passed, only root (or
+ * the caller, owner of one of them) can change any of them, and a
+ * change is seen at most TRUST_MEMO_MS later; a process writing events in
+ * a burst checks the path once. Taken with a trylock: a busy memo (or one
+ * a fork left locked) means a check. */
+#define TRUST_MEMO_MS 1000
+
+static struct {
+	pthread_mutex_t lock;
+	char path[PATH_MAX];
+	bool all_root;
+	uid_t euid; /* unless all_root: the uid the verdict was for */
+	long long until_ms;
+} memo = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool memo_holds(const char *path)
+{
+	bool hit = false;
+
+	if (pthread_mutex_trylock(&memo.lock) != 0)
+		return false;
+	if (memo.path[0] && strcmp(memo.path, path) == 0 &&
+	    now_ms() < memo.until_ms)
+		hit = memo.all_root || memo.euid == geteuid();
+	pthread_mutex_unlock(&memo.lock);
+	return hit;
+}
+
+static void memo_keep(const char *path, bool all_root)
+{
+	if (strlen(path) >= sizeof(memo.path) ||
+	    pthread_mutex_trylock(&memo.lock) != 0)
+		return;
+	strcpy(memo.path, path);
+	memo.all_root = all_root;
+	memo.euid = all_root ? 0 : geteuid();
+	memo.until_ms = now_ms() + TRUST_MEMO_MS;
+	pthread_mutex_unlock(&memo.lock);
+}
+
+bool trust_check_dir(const char *dir, char **abs)
+{
+	char *path;
+	bool all_root;
+
+	*abs = NULL;
+	if (dir[0] == '/' && memo_holds(dir))
+		return (*abs = strdup(dir)) != NULL;
+	path = absolute(dir);
+	if (!path)
+		return false;
+	if (!check_path(path, &all_root)) {
 		free(path);
 		return false;
 	}
+	if (dir[0] == '/')
+		memo_keep(dir, all_root);
 	*abs = path;
 	return true;
 }

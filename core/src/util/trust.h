@@ -69,6 +69,10 @@ int trust_open_dir(const char *dir, mode_t create_mode, int code, int *dirfd);
  * root-owned sticky directory whose checked entry is root's or ours), so
  * no one else can replace a component between the check and the use.
  *
+ * A path that passed (given absolute) is not checked again for a second
+ * (trust.c, the memo): then this costs no system call, or one geteuid
+ * when a directory on it is the caller's rather than root's.
+ *
  * true with *abs (malloc'd, the caller frees) the absolute path checked;
  * false when anything is missing, refused or unusual (a ".." component):
  * then trust_open_dir() decides, and words the refusal. */
