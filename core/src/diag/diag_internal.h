@@ -71,6 +71,13 @@ bool diag_time_parse_rfc3339(const char *s, size_t len, struct timespec *out);
 /* pam_kvp's legacy key time "YYYYMMDDTHHMMSS.mmmZ". */
 bool diag_time_parse_compact(const char *s, size_t len, struct timespec *out);
 
+/* v as exactly `width` decimal digits at p, zero-padded ("%0*llu" for a v
+ * below 10^width; higher digits are dropped); no NUL. p + width. */
+char *diag_put_digits(char *p, unsigned long long v, int width);
+/* v in decimal as "%llu" prints it, at p (at most 20 bytes); no NUL. The
+ * end. */
+char *diag_put_uint(char *p, unsigned long long v);
+
 /* A non-empty run of ASCII digits that fits 64 bits. */
 bool diag_uint_parse(const char *s, size_t len, unsigned long long *out);
 /* Decimal seconds: digits, optionally '.' and 1..9 digits. */
@@ -79,7 +86,8 @@ bool diag_duration_parse(const char *s, size_t len, kvp_diag_duration *out);
  * "duration_s"), rounded to microseconds; false when negative or too
  * large. */
 bool diag_duration_from_seconds(double s, kvp_diag_duration *out);
-/* "<sec>.<6 digits>" (lower digits dropped); its length. */
+/* "<sec>.<6 digits>" (lower digits dropped; d->nsec below 10^9); its
+ * length. */
 size_t diag_duration_format(const kvp_diag_duration *d,
 			    char out[DIAG_DURATION_SIZE]);
 
@@ -90,7 +98,6 @@ size_t diag_duration_format(const kvp_diag_duration *d,
 bool diag_uuid_parse(const char *s, size_t len, unsigned char out[16]);
 /* The writer's form: 8-4-4-4-12 hex digits, either case. */
 bool diag_uuid_canonical(const char *s);
-void diag_uuid_format(const unsigned char b[16], char out[KVP_UUID_SIZE]);
 
 /* What a key says. Spans point into the key; unknown fields are empty. */
 struct diag_key {

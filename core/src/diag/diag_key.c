@@ -71,38 +71,35 @@ const char *kvp_diag_error_token(kvp_diag_error error)
 
 static int hex_value(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	unsigned int d = (unsigned char)c - (unsigned int)'0';
+	unsigned int a = ((unsigned char)c | 0x20u) - (unsigned int)'a';
+
+	if (d < 10)
+		return (int)d;
+	return a < 6 ? (int)a + 10 : -1; /* 'a'..'f' or 'A'..'F' */
 }
 
-/* 32 hex digits, with the hyphens of the 8-4-4-4-12 form when `hyphens`. */
+/* 32 hex digits, with the hyphens of the 8-4-4-4-12 form when `hyphens`.
+ * A byte at a time: the budget pass parses two UUIDs per DIAG record. */
 static bool uuid_digits(const char *s, size_t len, bool hyphens,
 			unsigned char out[16])
 {
-	size_t n = 0;
+	size_t at = 0;
 
 	if (len != (hyphens ? 36u : 32u))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		int v;
-		if (hyphens && (i == 8 || i == 13 || i == 18 || i == 23)) {
-			if (s[i] != '-')
-				return false;
-			continue;
-		}
-		v = hex_value(s[i]);
-		if (v < 0)
+	if (hyphens &&
+	    (s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-'))
+		return false;
+	for (size_t i = 0; i < 16; i++, at += 2) {
+		int hi, lo;
+		if (hyphens && (i == 4 || i == 6 || i == 8 || i == 10))
+			at++;
+		hi = hex_value(s[at]);
+		lo = hex_value(s[at + 1]);
+		if (hi < 0 || lo < 0)
 			return false;
-		if (n % 2 == 0)
-			out[n / 2] = (unsigned char)(v << 4);
-		else
-			out[n / 2] |= (unsigned char)v;
-		n++;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return true;
 }
@@ -123,20 +120,6 @@ bool diag_uuid_canonical(const char *s)
 	unsigned char b[16];
 
 	return s && uuid_digits(s, strlen(s), true, b);
-}
-
-void diag_uuid_format(const unsigned char b[16], char out[KVP_UUID_SIZE])
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 0xf];
-	}
-	out[o] = '\0';
 }
 
 /* ---- fields ---- */

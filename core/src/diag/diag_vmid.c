@@ -79,7 +79,7 @@ int diag_vm_id_at(const char *root, char out[KVP_UUID_SIZE])
 		swap(b, 4, 5);
 		swap(b, 6, 7);
 	}
-	diag_uuid_format(b, out);
+	uuid_format(b, out);
 	return 1;
 }
 

@@ -26,7 +26,6 @@
  * process handles one login, and the id does not change while it runs.
  */
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "diag/diag_internal.h"
@@ -83,11 +82,22 @@ static void outcome(const kvp_event *ev, kvp_diag_record *rec)
 	}
 }
 
+/* "pam:<service token>:<what>": at most KVP_DIAG_MAX_NAME bytes. */
+static void make_name(const kvp_event *ev, char name[KVP_DIAG_MAX_NAME + 1])
+{
+	size_t n = 4;
+
+	memcpy(name, "pam:", n);
+	n += event_service_token(ev->service, EVENT_DIAG_SERVICE_MAX, name + n);
+	name[n++] = ':';
+	strcpy(name + n, whats[ev->type]);
+}
+
 int event_diag_key(const kvp_event *ev, const struct timespec *when,
 		   const char *vm_id, const char *value, size_t value_len,
 		   char out[KVP_DIAG_MAX_KEY + 1])
 {
-	char name[KVP_DIAG_MAX_NAME + 1], token[EVENT_DIAG_SERVICE_MAX + 1];
+	char name[KVP_DIAG_MAX_NAME + 1];
 	kvp_diag_record rec = {
 	    .agent = EVENT_DIAG_AGENT,
 	    .vm_id = vm_id,
@@ -100,8 +110,7 @@ int event_diag_key(const kvp_event *ev, const struct timespec *when,
 	struct diag_batch b;
 	int r;
 
-	event_service_token(ev->service, EVENT_DIAG_SERVICE_MAX, token);
-	snprintf(name, sizeof(name), "pam:%s:%s", token, whats[ev->type]);
+	make_name(ev, name);
 	/* Without one, diag_batch_build makes a random event id. */
 	if (ev->session && diag_uuid_canonical(ev->session))
 		rec.event_id = ev->session;

@@ -28,6 +28,8 @@
 
 #define BOOT_ID_PATH	 "/proc/sys/kernel/random/boot_id"
 #define TRUNCATED_MEMBER ",\"truncated\":true"
+/* Room for the longest value any mode allows, and its NUL. */
+#define VALUE_BUF (KVP_VALUE_FIELD_SIZE + 1)
 
 /* String fields; JSON order is service..tty, pid, uid, session, result,
  * duration_s, host, boot_id. */
@@ -58,15 +60,24 @@ struct value {
 	bool truncated, hash_unavailable, vm_id_unavailable;
 };
 
+/* Every text given to jansson is valid UTF-8 already: the member names
+ * are literals, event and time ASCII we made, and the string fields made
+ * valid by event_str_make (or hex digests). So the _nocheck calls: jansson
+ * need not validate them again. */
+static int put(json_t *obj, const char *name, json_t *value)
+{
+	return json_object_set_new_nocheck(obj, name, value);
+}
+
 static int put_strings(json_t *obj, const struct value *v, int from, int to)
 {
 	int failed = 0;
 
 	for (int i = from; i <= to; i++)
 		if (v->str[i].text)
-			failed |= json_object_set_new(
-			    obj, json_members[i],
-			    json_stringn(v->str[i].text, v->str[i].len));
+			failed |= put(obj, json_members[i],
+				      json_stringn_nocheck(v->str[i].text,
+							   v->str[i].len));
 	return failed;
 }
 
@@ -74,43 +85,45 @@ static int put_members(json_t *obj, const struct value *v)
 {
 	int failed = 0;
 
-	failed |= json_object_set_new(obj, "v", json_integer(1));
-	failed |= json_object_set_new(obj, "event", json_string(v->event));
-	failed |= json_object_set_new(obj, "time", json_string(v->time.text));
+	failed |= put(obj, "v", json_integer(1));
+	failed |= put(obj, "event", json_string_nocheck(v->event));
+	failed |= put(obj, "time", json_string_nocheck(v->time.text));
 	failed |= put_strings(obj, v, F_SERVICE, F_TTY);
 	if (v->pid >= 0)
-		failed |= json_object_set_new(obj, "pid", json_integer(v->pid));
+		failed |= put(obj, "pid", json_integer(v->pid));
 	if (v->uid >= 0)
-		failed |= json_object_set_new(obj, "uid", json_integer(v->uid));
+		failed |= put(obj, "uid", json_integer(v->uid));
 	failed |= put_strings(obj, v, F_SESSION, F_RESULT);
 	if (v->has_duration)
-		failed |= json_object_set_new(obj, "duration_s",
-					      json_real(v->duration_s));
+		failed |= put(obj, "duration_s", json_real(v->duration_s));
 	failed |= put_strings(obj, v, F_HOST, F_BOOT_ID);
 	if (v->truncated)
-		failed |= json_object_set_new(obj, "truncated", json_true());
+		failed |= put(obj, "truncated", json_true());
 	if (v->hash_unavailable)
-		failed |=
-		    json_object_set_new(obj, "hash_unavailable", json_true());
+		failed |= put(obj, "hash_unavailable", json_true());
 	if (v->vm_id_unavailable)
-		failed |=
-		    json_object_set_new(obj, "vm_id_unavailable", json_true());
+		failed |= put(obj, "vm_id_unavailable", json_true());
 	return failed;
 }
 
-/* The value as compact JSON, malloc'd; NULL when out of memory. Reals
- * (only duration_s, already rounded to ms) print in at most 15 digits, so
- * 1.5 is "1.5", not "1.5000000000000000". */
-static char *dump_value(const struct value *v)
+/* The value as compact JSON into buf (VALUE_BUF bytes), NUL-terminated
+ * when it fits; its length, which may be more than fits, or 0 when out of
+ * memory. Reals (only duration_s, already rounded to ms) print in at most
+ * 15 digits, so 1.5 is "1.5", not "1.5000000000000000". json_dumpb, not
+ * json_dumps: no heap string grown and copied for every event. */
+static size_t dump_value(const struct value *v, char buf[VALUE_BUF])
 {
 	json_t *obj = json_object();
-	char *text = NULL;
+	size_t len = 0;
 
 	if (obj && put_members(obj, v) == 0)
-		text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
-					   JSON_REAL_PRECISION(15));
+		len = json_dumpb(obj, buf, VALUE_BUF - 1,
+				 JSON_COMPACT | JSON_PRESERVE_ORDER |
+				     JSON_REAL_PRECISION(15));
 	json_decref(obj);
-	return text;
+	if (len > 0 && len < VALUE_BUF)
+		buf[len] = '\0';
+	return len;
 }
 
 /* sum(min(enc[i], level)) */
@@ -161,23 +174,24 @@ static bool shrink(struct value *v, size_t excess)
 	return true;
 }
 
-/* Encode, shrinking until the text fits `max` bytes. */
-static int encode_within(struct value *v, size_t max, char **text, size_t *len)
+/* Encode into text, shrinking until it fits `max` bytes (less than
+ * VALUE_BUF). */
+static int encode_within(struct value *v, size_t max, char text[VALUE_BUF],
+			 size_t *len)
 {
+	if (max > VALUE_BUF - 1)
+		max = VALUE_BUF - 1;
 	for (;;) {
 		size_t excess;
 
-		*text = dump_value(v);
-		if (!*text)
+		*len = dump_value(v, text);
+		if (*len == 0)
 			return err_fail_nomem(NULL);
-		*len = strlen(*text);
 		if (*len <= max)
 			return 0;
 		excess = *len - max;
 		if (!v->truncated)
 			excess += sizeof(TRUNCATED_MEMBER) - 1;
-		free(*text);
-		*text = NULL;
 		if (!shrink(v, excess))
 			return err_fail(KVP_ERR_VALUE_TOO_LARGE, NULL, max,
 					*len,
@@ -355,7 +369,7 @@ int event_encode_boot(const kvp_settings *s, const kvp_event *ev,
 	struct value v = {.pid = ev ? ev->pid : -1, .uid = ev ? ev->uid : -1};
 	struct event_secret secret = {.path = s ? s->hash_key_file : NULL};
 	char key_buf[KVP_DIAG_MAX_KEY + 1], vm_id[KVP_UUID_SIZE] = "",
-					    *text = NULL;
+					    text[VALUE_BUF];
 	struct timespec when = {0, 0};
 	size_t len = 0, max = 0;
 	int r = check_args(s, ev, key, value);
@@ -380,14 +394,13 @@ int event_encode_boot(const kvp_settings *s, const kvp_event *ev,
 	}
 	explicit_bzero(secret.key, sizeof(secret.key));
 	if (r == 0)
-		r = encode_within(&v, max, &text, &len);
+		r = encode_within(&v, max, text, &len);
 	if (r == 0)
 		r = make_key(s, ev, &v, &when, vm_id, text, len, key_buf);
 	if (r >= 0)
 		r = copy_out("key", key_buf, strlen(key_buf), key, key_size);
 	if (r == 0)
 		r = copy_out("value", text, len, value, value_size);
-	free(text);
 	for (int i = 0; i < F_COUNT; i++)
 		event_str_free(&v.str[i]);
 	return r;

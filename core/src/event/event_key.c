@@ -19,6 +19,34 @@
 #include "pool/record.h"
 #include "util/token.h"
 
+static char *put_sep(char *p, char sep)
+{
+	if (sep)
+		*p++ = sep;
+	return p;
+}
+
+/* A UTC time with a four-digit year as "YYYY<d>MM<d>DDTHH<c>MM<c>SS.mmmZ"
+ * and a NUL, <d> and <c> the date's and the clock's separators ('\0':
+ * none). What strftime and "%03u" made, by hand: this runs for every
+ * event and, in the budget pass, for every record of ours. */
+static void put_time(char *p, const struct tm *tm, unsigned int ms, char d,
+		     char c)
+{
+	p = diag_put_digits(p, (unsigned long long)tm->tm_year + 1900, 4);
+	p = diag_put_digits(put_sep(p, d), (unsigned long long)tm->tm_mon + 1,
+			    2);
+	p = diag_put_digits(put_sep(p, d), (unsigned long long)tm->tm_mday, 2);
+	*p++ = 'T';
+	p = diag_put_digits(p, (unsigned long long)tm->tm_hour, 2);
+	p = diag_put_digits(put_sep(p, c), (unsigned long long)tm->tm_min, 2);
+	p = diag_put_digits(put_sep(p, c), (unsigned long long)tm->tm_sec, 2);
+	*p++ = '.';
+	p = diag_put_digits(p, ms, 3);
+	*p++ = 'Z';
+	*p = '\0';
+}
+
 int event_time_format(const struct timespec *t, struct event_time *out)
 {
 	struct timespec now = *t;
@@ -35,10 +63,8 @@ int event_time_format(const struct timespec *t, struct event_time *out)
 				"event time %lld.%09ld is out of range",
 				(long long)now.tv_sec, (long)now.tv_nsec);
 	ms = (unsigned int)(now.tv_nsec / 1000000L) % 1000u;
-	strftime(out->key, sizeof(out->key), "%Y%m%dT%H%M%S", &tm);
-	snprintf(out->key + 15, sizeof(out->key) - 15, ".%03uZ", ms);
-	strftime(out->text, sizeof(out->text), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out->text + 19, sizeof(out->text) - 19, ".%03uZ", ms);
+	put_time(out->key, &tm, ms, '\0', '\0');
+	put_time(out->text, &tm, ms, '-', ':');
 	return 0;
 }
 
@@ -137,11 +163,10 @@ static int classify_diag(const char *key, size_t len, const kvp_settings *s,
 	sec = k.time.tv_sec;
 	/* Four-digit years, to sort as text; a DIAG timestamp before year
 	 * 1000 sorts first, as "" does. */
-	if (gmtime_r(&sec, &tm) && tm.tm_year >= 1000 - 1900) {
-		strftime(out->time, sizeof(out->time), "%Y%m%dT%H%M%S", &tm);
-		snprintf(out->time + 15, sizeof(out->time) - 15, ".%03uZ",
-			 (unsigned int)(k.time.tv_nsec / 1000000L) % 1000u);
-	}
+	if (gmtime_r(&sec, &tm) && tm.tm_year >= 1000 - 1900)
+		put_time(out->time, &tm,
+			 (unsigned int)(k.time.tv_nsec / 1000000L) % 1000u,
+			 '\0', '\0');
 	return 1;
 }
 

@@ -36,6 +36,9 @@ void err_set_location(const char *path, size_t line);
 
 /* uuid.c: `len` bytes from getrandom(2); 0 or KVP_ERR_IO. */
 int rand_bytes(void *buf, size_t len);
+/* uuid.c: 16 bytes as a UUID's 8-4-4-4-12 lowercase hex and its NUL
+ * (37 bytes, KVP_UUID_SIZE). */
+void uuid_format(const unsigned char b[16], char out[37]);
 
 /* pool/pool.c: the write limits of a mode in bytes (0 for an unknown mode). */
 size_t pool_max_key_size(kvp_mode mode);

@@ -48,6 +48,23 @@ size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 	return need;
 }
 
+/* Length of the run of ASCII bytes at p[0..len): keys and values are
+ * mostly ASCII, so this is the common case, 8 bytes at a time. */
+static size_t ascii_run(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080ULL)
+			break;
+	}
+	while (i < len && p[i] < 0x80)
+		i++;
+	return i;
+}
+
 size_t utf8_valid_prefix(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -55,7 +72,9 @@ size_t utf8_valid_prefix(const char *s, size_t len)
 	uint32_t cp;
 
 	while (i < len) {
-		size_t n = utf8_decode(p + i, len - i, &cp);
+		size_t n = ascii_run(p + i, len - i);
+		if (n == 0)
+			n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0)
 			break;
 		i += n;
@@ -93,7 +112,9 @@ char *utf8_lossy(const char *s, size_t len, size_t *out_len)
 	if (!out)
 		return NULL;
 	while (i < len) {
-		size_t n = utf8_decode(p + i, len - i, &cp);
+		size_t n = ascii_run(p + i, len - i);
+		if (n == 0)
+			n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0) {
 			memcpy(out + o, REPLACEMENT, 3);
 			o += 3;

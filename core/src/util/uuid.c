@@ -1,7 +1,7 @@
 /* uuid.c - random identifiers: the bytes behind every id and secret
- * libkvpcore makes (getrandom(2), never a seeded PRNG), and kvp_uuid(). */
+ * libkvpcore makes (getrandom(2), never a seeded PRNG), kvp_uuid() and the
+ * one UUID formatter. */
 #include <errno.h>
-#include <stdio.h>
 #include <sys/random.h>
 
 #include "util/internal.h"
@@ -27,6 +27,23 @@ int rand_bytes(void *buf, size_t len)
 	return 0;
 }
 
+_Static_assert(KVP_UUID_SIZE == 37, "uuid_format's out, util/internal.h");
+
+/* By hand, not snprintf: every event makes one. */
+void uuid_format(const unsigned char b[16], char out[KVP_UUID_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 0xf];
+	}
+	out[o] = '\0';
+}
+
 int kvp_uuid(char out[KVP_UUID_SIZE])
 {
 	unsigned char b[16];
@@ -40,10 +57,6 @@ int kvp_uuid(char out[KVP_UUID_SIZE])
 		return r;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	snprintf(out, KVP_UUID_SIZE,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
+	uuid_format(b, out);
 	return 0;
 }
