@@ -134,7 +134,7 @@ struct crash_round {
 	const struct crash_snap *before, *after;
 	const struct crash_log *log;
 	size_t dup_records;   /* extra copies left by the killed op */
-	size_t tombstones;    /* the one the killed op was rewriting (0/1) */
+	size_t tombstones;    /* the killed op's rewrite: 0, 1, or a run */
 	size_t old_tombs;     /* B's, still there */
 	size_t tombs_dropped; /* B's, gone (a scan) */
 	size_t backups;	      /* an insert's backup copy at the end */

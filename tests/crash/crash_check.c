@@ -19,12 +19,13 @@
  *   - F = append / insert of a new key: nothing or F's record;
  *   - F = append_multiple: records 0..j-1 of the batch for some j.
  * Tombstones (empty key): each one is B's, byte for byte at its slot -
- * only if no completed op scanned the pool - or the one F was rewriting:
- * at most one, at a slot that crosses a page, made of the record F was
- * writing there up to the page boundary (or all of it) and the slot's old
- * record after it (crash_slot.c proves whose bytes are where); its value
- * is empty or the whole value of a record of B or of this round. A B
- * tombstone may be gone only if an op that scans ran.
+ * only if no completed op scanned the pool - or one F was rewriting: one
+ * slot that crosses a page, or neighbouring slots of one run of holes,
+ * each made of the record F was writing there up to the page boundary (or
+ * all of it) and the slot's old record after it (crash_slot.c proves
+ * whose bytes are where); its value is empty or the whole value of a
+ * record of B or of this round. A B tombstone may be gone only if an op
+ * that scans ran.
  * Event records (CRASH|..., keys not known in advance): each comes from B
  * or an event op of this round, copies identical and at most twice B's
  * (once for a new one); one of B or of a completed event op may be absent

@@ -2,19 +2,24 @@
  * records of their own, read byte for byte: tombstones, which the killed
  * op may leave, and mixed records, which nothing may leave.
  *
- * pool_file_commit() rewrites a slot that crosses a page boundary (a
- * record moved into a swap-remove's hole, an insert's new value whose
- * field crosses one) in three writes: the new record with key[0] and
- * value[0] NUL, then value[0], then key[0]. The kernel copies a write into
- * the page cache one page at a time and stops between two when SIGKILL is
- * pending, so a kill leaves the slot as its old record, its new one, or a
- * tombstone whose bytes 1.. are the new record's up to a cut - the page
- * boundary inside the slot, or the slot's end - and the old record's
- * after it, with value[0] NUL unless the whole first write was done. A
+ * pool_txn_commit() rewrites a slot that crosses a page boundary (an
+ * insert's new value whose field crosses one, or a lone record moved into
+ * a swap-remove's hole) in three writes: the new record with key[0] and
+ * value[0] NUL, then value[0], then key[0]; and a run of neighbouring
+ * holes the same way, each of the three writes covering the whole run.
+ * The kernel copies a write into the page cache one page at a time and
+ * stops between two when SIGKILL is pending, so a kill leaves each slot as
+ * its old record, its new one, or a tombstone whose bytes 1.. are the new
+ * record's up to a cut - the page boundary inside the slot, or the slot's
+ * end - and the old record's after it, with value[0] NUL unless the whole
+ * first write was done (for a run: the first write reached past it). A
  * tombstone is "explained" when all of this holds:
  *   - the killed op rewrites slots (insert, delete, delete_multiple,
  *     kvp_event_record past its fast path);
- *   - the slot crosses a page boundary, at byte `split` of the record;
+ *   - the cut is the page boundary inside the slot (at byte `split` of
+ *     the record), or the slot's end; a slot within a page is a tombstone
+ *     only as part of a run of holes, so only with the whole record
+ *     moved there before its end;
  *   - before the cut: the start of a record that op was writing there -
  *     a whole record at a later slot (the moved record, still there as
  *     the truncate never came) or the insert's new record;
@@ -30,10 +35,11 @@
  *
  * crash_check_tombstones() applies the rest of the rules on tombstones:
  * one in the pool after the kill is B's, byte for byte at its slot (and
- * then no completed op may have scanned the pool), or the one the
- * in-flight op was rewriting (at most one, explained as above); its value
- * is empty or the whole value of a record of B or of the round; and one
- * of B's may be gone only if an op that scans ran. */
+ * then no completed op may have scanned the pool), or one the in-flight
+ * op was rewriting (explained as above; all of these are neighbours, the
+ * part of one run of holes, or the one slot, that its cut write had
+ * reached); its value is empty or the whole value of a record of B or of
+ * the round; and one of B's may be gone only if an op that scans ran. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,13 +76,13 @@ static bool tail_is(const unsigned char *rec, const unsigned char *cand,
 /* The start of which record that op may have been writing? */
 static const char *find_head(const struct crash_round *r, size_t slot,
 			     const unsigned char *rec, size_t from, size_t cut,
-			     bool tomb, char *key, size_t size)
+			     bool tomb, bool moved_only, char *key, size_t size)
 {
 	const struct crash_snap *a = r->after;
 	const struct crash_op *f = r->log->inflight;
 	unsigned char cand[KVP_RECORD_SIZE];
 
-	if (f->kind == OP_INS) {
+	if (f->kind == OP_INS && !moved_only) {
 		crash_expected_record(cand, f->key, f->seq);
 		if (head_is(rec, cand, from, cut, tomb)) {
 			snprintf(key, size, "%s", f->key);
@@ -181,9 +187,10 @@ static const char *find_tail(const struct crash_round *r, size_t slot,
 	return NULL;
 }
 
-/* Try one cut of the slot's bytes: a line saying whose bytes are where. */
+/* Try one cut of the slot's bytes: a line saying whose bytes are where.
+ * `moved_only`: the bytes before the cut may only be a moved record's. */
 static bool explain_cut(const struct crash_round *r, size_t slot, size_t cut,
-			bool tomb, char *buf, size_t size)
+			bool tomb, bool moved_only, char *buf, size_t size)
 {
 	const struct crash_op *f = r->log->inflight;
 	size_t off = slot * KVP_RECORD_SIZE;
@@ -191,8 +198,8 @@ static bool explain_cut(const struct crash_round *r, size_t slot, size_t cut,
 	char head_key[96], tail_key[96];
 	const char *head, *tail;
 
-	head = find_head(r, slot, rec, tomb ? 1 : 0, cut, tomb, head_key,
-			 sizeof(head_key));
+	head = find_head(r, slot, rec, tomb ? 1 : 0, cut, tomb, moved_only,
+			 head_key, sizeof(head_key));
 	tail = head ? find_tail(r, slot, rec, cut, tail_key, sizeof(tail_key))
 		    : NULL;
 	if (!tail)
@@ -219,11 +226,16 @@ static bool explain(const struct crash_round *r, size_t slot, bool tomb,
 	size_t page = n > 0 ? (size_t)n : 4096;
 	size_t split = (off / page + 1) * page - off;
 
-	if (!f || !crash_op_moves(f) || split >= KVP_RECORD_SIZE)
+	if (!f || !crash_op_moves(f))
 		return false;
-	if (explain_cut(r, slot, split, tomb, buf, size))
+	/* Within a page: a tombstone only as one of a run of holes. */
+	if (split >= KVP_RECORD_SIZE)
+		return tomb && explain_cut(r, slot, KVP_RECORD_SIZE, tomb, true,
+					   buf, size);
+	if (explain_cut(r, slot, split, tomb, false, buf, size))
 		return true;
-	return tomb && explain_cut(r, slot, KVP_RECORD_SIZE, tomb, buf, size);
+	return tomb &&
+	       explain_cut(r, slot, KVP_RECORD_SIZE, tomb, false, buf, size);
 }
 
 bool crash_explain_tombstone(const struct crash_round *r, size_t slot,
@@ -274,7 +286,7 @@ void crash_check_tombstones(struct crash_round *r)
 	const struct crash_snap *a = r->after, *b = r->before;
 	const struct crash_op *f = r->log->inflight;
 	bool scanned = false;
-	size_t fresh = 0;
+	size_t fresh = 0, last_fresh = 0;
 	char why[1024];
 
 	for (size_t i = 0; i < r->log->completed; i++)
@@ -302,8 +314,12 @@ void crash_check_tombstones(struct crash_round *r)
 			r->old_tombs++;
 			continue;
 		}
-		if (++fresh > 1)
-			FAIL(r, "a second new tombstone, at slot %zu", i);
+		if (fresh++ && i != last_fresh + 1)
+			FAIL(r,
+			     "new tombstones at slots %zu and %zu: not "
+			     "neighbours (one run of holes being rewritten)",
+			     last_fresh, i);
+		last_fresh = i;
 		if (!crash_explain_tombstone(r, i, why, sizeof(why))) {
 			crash_rec_describe(a, i, why, sizeof(why));
 			FAIL(r, "unexplained tombstone: %s", why);

@@ -7,10 +7,11 @@
  *     clear_if_stale: P or empty;
  *   - otherwise every whole slot i of D is Pt[i] (not written yet), Q[i]
  *     (written), or a tombstone at a slot that crosses a page whose bytes
- *     are Q[i]'s up to the page boundary and Pt[i]'s after it, or all
- *     Q[i]'s, key[0] NUL and value[0] NUL or Q[i]'s (pool_file.c's three
- *     writes); beyond Pt's end, Q's record there or, for an insert, the
- *     backup copy of the new record;
+ *     are Q[i]'s up to the page boundary and Pt[i]'s after it, or at any
+ *     slot (one of a run of holes) all Q[i]'s, key[0] NUL and value[0]
+ *     NUL or Q[i]'s (pool_commit.c's three writes), such new tombstones
+ *     all neighbours (one run); beyond Pt's end, Q's record there or, for
+ *     an insert, the backup copy of the new record;
  *   - a torn tail ends on a page boundary and is the start of Q's record
  *     at that slot (or of an insert's backup);
  *   - every key reads (last match) as in Pt or as in Q;
@@ -47,20 +48,23 @@
 		cr_assert_fail("%s: %s", where, msg_);                         \
 	} while (0)
 
-/* Slot `i` is a tombstone one of pool_file.c's three writes left: bytes
- * 1.. are Q[i]'s up to the cut c (the page boundary, or the end) and
- * Pt[i]'s after it; value[0] is NUL, or Q[i]'s once the whole first write
- * is done. */
+/* Slot `i` is a tombstone one of pool_commit.c's three writes left: bytes
+ * 1.. are Q[i]'s up to the cut c (the page boundary inside the slot, or
+ * the end: the only cut of a slot within a page, one of a run of holes)
+ * and Pt[i]'s after it; value[0] is NUL, or Q[i]'s once the whole first
+ * write is done. */
 static bool tombstone_explained(const unsigned char *d, const unsigned char *o,
 				const unsigned char *n, size_t i)
 {
 	size_t cuts[2], split;
+	int ncuts = 0;
 
-	if (d[0] != '\0' || !fslot_split(i, &split))
+	if (d[0] != '\0')
 		return false;
-	cuts[0] = split;
-	cuts[1] = RS;
-	for (int k = 0; k < 2; k++) {
+	if (fslot_split(i, &split))
+		cuts[ncuts++] = split;
+	cuts[ncuts++] = RS;
+	for (int k = 0; k < ncuts; k++) {
 		size_t c = cuts[k], p = 1;
 		for (; p < RS; p++) {
 			unsigned char want = p < c ? n[p] : o[p];
@@ -83,6 +87,7 @@ static void check_slots(const struct fcase *c, const struct fimage *pt,
 {
 	const unsigned char *backup = fcase_new_record(c, q);
 	char a[160], b[160], e[160];
+	size_t tombs = 0, last_tomb = 0;
 
 	for (size_t i = 0; i < d->count; i++) {
 		const unsigned char *r = frec(d, i);
@@ -94,6 +99,12 @@ static void check_slots(const struct fcase *c, const struct fimage *pt,
 			continue;
 		if (old && fresh &&
 		    tombstone_explained(r, frec(pt, i), frec(q, i), i)) {
+			if (tombs++ && i != last_tomb + 1)
+				FAIL(where,
+				     "new tombstones at slots %zu and %zu are "
+				     "not neighbours",
+				     last_tomb, i);
+			last_tomb = i;
 			st->tombstones++;
 			continue;
 		}

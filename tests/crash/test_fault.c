@@ -300,6 +300,17 @@ Test(fault, delete_multiple)
 	run_both(&c);
 }
 
+/* Slots 1, 2, 3 refilled: one run of holes (slot 2 within a page, 1 and 3
+ * crossing one), written with three writes in all. */
+Test(fault, delete_multiple_neighbours)
+{
+	struct fcase c = {"delete_multiple W|1 W|2 X|a", F_DELMUL,
+			  .partial = true,
+			  .args = {"delmul", "W|1", "W|2", "X|a"},
+			  .touched = {"W|1", "W|2", "X|a"}};
+	run_both(&c);
+}
+
 Test(fault, append)
 {
 	struct fcase c = {"append A|1", F_APPEND,

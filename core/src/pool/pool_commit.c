@@ -22,12 +22,32 @@
  * leave the key with an empty value, which no writer can tell from a real
  * one, and which a later swap-remove moving the copy ahead of it exposes.)
  *
+ * Slots a swap-remove refilled (POOL_SLOT_MOVED) lie mostly in runs of
+ * neighbours (a budget pass evicts the oldest records, which sit
+ * together), and each maximal run of them is written with three writes
+ * whatever its length: the whole run with every slot's key[0] and
+ * value[0] NUL; then the bytes from the first slot's value[0] to the last
+ * one's, every value[0] restored and every key[0] still NUL; then those
+ * from the first key[0] to the last, every key[0] restored. A write cut
+ * short leaves a written prefix of its range (the kernel copies in
+ * ascending order: this holds wherever the cut falls, not only at a page
+ * boundary). During the first two writes each slot the prefix reached
+ * holds key[0] NUL, so it reads as a tombstone, which a refilled slot may:
+ * its old record is one being removed, and the record moved into it is
+ * still whole in the tail, which the truncate after the writes drops.
+ * When the third write starts every other byte of the run is final, so a
+ * slot whose key[0] it reached is complete and any later one is still a
+ * tombstone. A lone slot that crosses a page gets the same three writes
+ * (the last two of one byte each); a lone slot within a page, one whole
+ * write, all or nothing.
+ *
  * A replace (pool_txn_truncate to 0, then a commit of the pushed records)
  * empties the file first, as the reference store does: a kill part-way
  * then leaves a prefix of the new records and a torn tail, never a slot
  * mixing an old record with a new one.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -100,18 +120,58 @@ static int write_first_bytes_last(struct pool_txn *t, const unsigned char *rec,
 	return r;
 }
 
-static int write_slot(struct pool_txn *t, size_t i)
+/* A value rewrite (POOL_SLOT_VALUE): the value field alone when it lies
+ * in one page, else the whole record in three writes after its backup. */
+static int write_value(struct pool_txn *t, size_t i)
 {
 	const unsigned char *rec = pool_txn_record(t, i);
 	size_t offset = i * KVP_RECORD_SIZE;
 
-	if (t->dirty[i] == POOL_SLOT_VALUE && !value_needs_backup(t, i))
+	if (!value_needs_backup(t, i))
 		return pwrite_all(t, rec + KVP_KEY_FIELD_SIZE,
 				  KVP_VALUE_FIELD_SIZE,
 				  offset + KVP_KEY_FIELD_SIZE);
 	if (!crosses_page(offset, KVP_RECORD_SIZE))
 		return pwrite_all(t, rec, KVP_RECORD_SIZE, offset);
 	return write_first_bytes_last(t, rec, offset);
+}
+
+/* The `n` refilled slots from slot `first` on, in three writes (see the
+ * top of the file), or one when it is a lone slot within a page. Their
+ * key[0] and value[0] are set to NUL in t->data for the writes and
+ * restored before returning, on error too. */
+static int write_moved_run(struct pool_txn *t, size_t first, size_t n)
+{
+	unsigned char *run = pool_txn_record(t, first);
+	size_t offset = first * KVP_RECORD_SIZE, len = n * KVP_RECORD_SIZE;
+	size_t span = len - KVP_RECORD_SIZE + 1; /* first byte 0 to last */
+	unsigned char *saved;
+	int r;
+
+	if (n == 1 && !crosses_page(offset, KVP_RECORD_SIZE))
+		return pwrite_all(t, run, KVP_RECORD_SIZE, offset);
+	saved = malloc(2 * n);
+	if (!saved)
+		return err_fail_nomem(t->store->path);
+	for (size_t k = 0; k < n; k++) {
+		unsigned char *rec = run + k * KVP_RECORD_SIZE;
+		saved[2 * k] = rec[0];
+		saved[2 * k + 1] = rec[KVP_KEY_FIELD_SIZE];
+		rec[0] = rec[KVP_KEY_FIELD_SIZE] = '\0';
+	}
+	r = pwrite_all(t, run, len, offset);
+	for (size_t k = 0; k < n; k++)
+		run[k * KVP_RECORD_SIZE + KVP_KEY_FIELD_SIZE] =
+		    saved[2 * k + 1];
+	if (r == 0)
+		r = pwrite_all(t, run + KVP_KEY_FIELD_SIZE, span,
+			       offset + KVP_KEY_FIELD_SIZE);
+	for (size_t k = 0; k < n; k++)
+		run[k * KVP_RECORD_SIZE] = saved[2 * k];
+	if (r == 0)
+		r = pwrite_all(t, run, span, offset);
+	free(saved);
+	return r;
 }
 
 /* Whole copies, at the end of the file, of the records whose value will be
@@ -141,15 +201,22 @@ int pool_txn_commit(struct pool_txn *t)
 	int r = 0;
 
 	if (t->dirty) {
-		/* 1. Backups, then every edited slot, one at a time: a write
-		 *    spanning several slots could tear inside any of them. The
-		 *    records moved into holes still sit in the tail. */
+		/* 1. Backups, then each value rewrite on its own and each run
+		 *    of refilled slots as one (see the top of the file). The
+		 *    records moved into them still sit in the tail. */
 		r = write_backups(t, &backups);
-		for (size_t i = 0; r == 0 && i < t->count; i++) {
-			if (t->dirty[i] != POOL_SLOT_CLEAN)
-				r = write_slot(t, i);
+		for (size_t i = 0, n; r == 0 && i < t->count; i += n) {
+			n = 1;
+			if (t->dirty[i] == POOL_SLOT_MOVED) {
+				while (i + n < t->count &&
+				       t->dirty[i + n] == POOL_SLOT_MOVED)
+					n++;
+				r = write_moved_run(t, i, n);
+			} else if (t->dirty[i] == POOL_SLOT_VALUE) {
+				r = write_value(t, i);
+			}
 			if (r == 0)
-				t->dirty[i] = POOL_SLOT_CLEAN;
+				memset(t->dirty + i, POOL_SLOT_CLEAN, n);
 		}
 		if (r < 0)
 			return r;
