@@ -8,6 +8,8 @@
  *   pam_bench MODULE_PATH [RUNS]
  *   pam_bench --strace MODULE_PATH   one session_open at steady state
  *                                    between two marker calls
+ *   pam_bench --profile MODULE_PATH N  N steady-state pairs of the pam_kvp
+ *                                    stack only, untimed (for perf record)
  *
  * Rows: a pool below the budgets (each event one append); steady state
  * (200 records of other writers and our budget full: each event one
@@ -342,11 +344,20 @@ int main(int argc, char **argv)
 		pam_end(ph, PAM_SUCCESS);
 		return cleanup();
 	}
+	if (argc == 4 && strcmp(argv[1], "--profile") == 0) {
+		setup(argv[2]);
+		pair("kvp");
+		steady_state();
+		for (int i = atoi(argv[3]); i > 0; i--)
+			pair("kvp");
+		return cleanup();
+	}
 	runs = argc > 2 ? atoi(argv[2]) : 1000;
 	if (argc < 2 || runs < 100 || runs > 100000) {
 		fprintf(stderr,
 			"usage: pam_bench MODULE_PATH [RUNS 100-100000]\n"
-			"       pam_bench --strace MODULE_PATH\n");
+			"       pam_bench --strace MODULE_PATH\n"
+			"       pam_bench --profile MODULE_PATH N\n");
 		return 2;
 	}
 	setup(argv[1]);

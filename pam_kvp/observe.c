@@ -1,5 +1,6 @@
 /* observe.c - see observe.h. No PAM item is prompted for (pam_get_item,
  * never pam_get_user) and PAM_AUTHTOK is never read. */
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,35 @@ static kvp_event_type event_type(enum stack stack, bool auth_fail)
 	return KVP_EVENT_AUTH;
 }
 
+/* getpid(), asked once per process: every event records it. A child
+ * made by fork() forgets it (pthread_atfork); the module is -z nodelete,
+ * so the handler outlives pam_end. */
+static pid_t own_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void forget_pid(void)
+{
+	own_pid = 0;
+}
+
+static void pid_atfork(void)
+{
+	pthread_atfork(NULL, NULL, forget_pid);
+}
+
+static pid_t self_pid(void)
+{
+	pid_t pid;
+
+	pthread_once(&pid_once, pid_atfork);
+	pid = __atomic_load_n(&own_pid, __ATOMIC_RELAXED);
+	if (pid == 0) {
+		pid = getpid();
+		__atomic_store_n(&own_pid, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
 /* Record `ev` under `s`; what the PAM call returns. */
 static int record(pam_handle_t *pamh, enum stack stack, const kvp_settings *s,
 		  kvp_event *ev, int done_rc)
@@ -144,7 +174,7 @@ int observe(pam_handle_t *pamh, enum stack stack, int argc, const char **argv)
 	int rc = PAM_IGNORE;
 	int bad_args = options_parse(&o, argc, argv, err, sizeof(err));
 
-	ev.pid = getpid();
+	ev.pid = self_pid();
 	ev.type = event_type(stack, o.auth_fail);
 	/* After event=auth_fail the failure stands, as with pam_faillock. */
 	if (ev.type == KVP_EVENT_AUTH_FAIL)

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "event/event_internal.h"
@@ -229,12 +230,44 @@ const char *event_boot_id(char *buf, size_t size)
 	return buf;
 }
 
+/* The host name, asked of the kernel at most once a second per process:
+ * it is in every event, and a rename is rare and may show a second late.
+ * A thread that finds the memo busy asks the kernel itself. */
+#define HOST_MEMO_MS 1000
+
+static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
+static char host_text[HOST_NAME_MAX + 1];
+static long long host_until_ms;
+
+static long long coarse_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1)
+		return -1;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static const char *default_host(char *buf, size_t size)
 {
-	if (gethostname(buf, size) == -1)
-		return NULL;
-	buf[size - 1] = '\0';
-	return buf;
+	long long now = coarse_ms();
+	bool memo = now >= 0 && pthread_mutex_trylock(&host_lock) == 0;
+	const char *r = buf;
+
+	if (memo && now < host_until_ms && strlen(host_text) < size) {
+		strcpy(buf, host_text);
+	} else if (gethostname(buf, size) == -1) {
+		r = NULL;
+	} else {
+		buf[size - 1] = '\0';
+		if (memo && strlen(buf) < sizeof(host_text)) {
+			strcpy(host_text, buf);
+			host_until_ms = now + HOST_MEMO_MS;
+		}
+	}
+	if (memo)
+		pthread_mutex_unlock(&host_lock);
+	return r;
 }
 
 /* Milliseconds, and only a finite number (JSON has no NaN). */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pool/lock.h"
+#include "pool/pool_buf.h"
 #include "pool/pool_open.h"
 #include "pool/pool_txn.h"
 #include "pool/record.h"
@@ -105,7 +106,7 @@ int pool_txn_load(struct pool_txn *t)
 
 	t->count = 0;
 	if (bytes) {
-		t->data = malloc(bytes);
+		t->data = pool_buf_get(bytes);
 		if (!t->data)
 			return err_fail_nomem(t->store->path);
 	}
@@ -141,7 +142,7 @@ void pool_txn_end(struct pool_txn *t)
 		close(t->fd);
 		t->fd = -1;
 	}
-	free(t->data);
+	pool_buf_put(t->data);
 	free(t->dirty);
 	free(t->tail);
 	t->data = t->dirty = t->tail = NULL;
