@@ -239,6 +239,53 @@ Test(event_budget, a_hint_of_other_settings_is_not_used)
 	cr_expect_eq(count().recs, 2);
 }
 
+/* A hint of an earlier version (the long line of "hint 1", too long for
+ * this version's buffer) or a garbled one is no hint: the event passes
+ * and leaves this version's line. */
+Test(event_budget, an_old_or_garbled_hint_makes_a_pass)
+{
+	static const char *const bad[] = {
+	    "pam_kvp hint 1 boot=6b1f48f9-e1b0-4c1a-9d54-3f0e5b0c2a11 "
+	    "dev=2049 ino=1234567 prefix=PAM_KVP records=256 failures=128 "
+	    "stale=1 after=0 trigger=1000000\n",
+	    "pam_kvp hint 2 0000000000000000 0 1000000\n",
+	    "pam_kvp hint 2 \n",
+	};
+	const char *stale_value = "{\"v\":1,\"event\":\"session_open\","
+				  "\"boot_id\":\"another-boot\"}";
+	unsigned char rec[KVP_RECORD_SIZE];
+	char text[128];
+	ssize_t len;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert(i == 0 || truncate(p.path, 0) == 0);
+		record_at(1); /* a pass: our hint */
+		/* One record of ours of another boot, which only a pass
+		 * removes... */
+		tu_record(rec,
+			  "PAM_KVP|session_open|sshd|20261124T223301.000Z|"
+			  "0000abcd",
+			  stale_value);
+		f = fopen(p.path, "r+");
+		cr_assert(f && fwrite(rec, 1, sizeof(rec), f) == sizeof(rec));
+		fclose(f);
+		/* ...and a hint that would allow an append if it were
+		 * read as one. */
+		cr_assert_eq(
+		    setxattr(p.path, HINT_XATTR, bad[i], strlen(bad[i]), 0), 0,
+		    "%s", strerror(errno));
+		record_at(2);
+		cr_expect_eq(count().recs, 1, "hint %zu: a pass", i);
+		len = getxattr(p.path, HINT_XATTR, text, sizeof(text) - 1);
+		cr_assert_gt(len, 0);
+		text[len] = '\0';
+		cr_expect_eq(strncmp(text, "pam_kvp hint 2 ", 15), 0, "%s",
+			     text);
+		cr_expect_neq(strcmp(text, bad[i]), 0);
+	}
+}
+
 /* Eviction is batched: the budget minus an eighth is left, and the
  * events in between append. */
 Test(event_budget, eviction_is_a_batch_down_to_the_low_water_mark)

@@ -1,6 +1,6 @@
 /* test_pool_buf.c - the load buffer a process keeps: the next load of
- * the same size, smaller or a quarter larger gets the same memory back, wiped; a buffer
- * bigger than the host's 1024-record window is not kept; two loads at
+ * the same size, smaller or a quarter larger gets the same memory back, wiped;
+ * a buffer bigger than the host's 1024-record window is not kept; two loads at
  * once never share one. */
 #include <criterion/criterion.h>
 #include <string.h>
