@@ -47,7 +47,7 @@ pool=$(echo "$calls" | awk -v fd="$fd" '
 	       index($0, "(" fd ")")) {line = $0; sub(/\(.*/, "", line); print line}
 	on && index($0, "close(" fd ")") == 1 {on = 0}')
 printf '\nsystem calls of one session_open at steady state (pam_kvp)\n'
-printf '%-16s %5d  (libpam, the config'"'"'s stat, NSS, getresuid, uname,\n' \
+printf '%-16s %5d  (libpam, the session id, the config'"'"'s stat, NSS, getresuid,\n' \
 	"pam_open_session" "$(echo "$calls" | grep -c .)"
 printf '%-16s %5s   the pool with the hint'"'"'s fgetxattr; libpam audit)\n' "" ""
 printf '%-16s %5d  %s\n' "on the pool" "$(echo "$pool" | grep -c .)" \
