@@ -286,39 +286,6 @@ Test(record, value_members_hold_the_login)
 	free(boot_id);
 }
 
-/* The module keeps its pid for the process (observe.c): a child forked
- * after the parent recorded must record its own. */
-static int open_in_child(void *arg)
-{
-	struct pam_testcase cases[] = {
-	    pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS)};
-
-	(void)arg;
-	return PH_RUN("login", PH_USER, NULL, cases) == PAMTEST_ERR_OK &&
-		       cases[0].op_rv == PAM_SUCCESS
-		   ? 0
-		   : 1;
-}
-
-Test(record, a_forked_child_records_its_own_pid)
-{
-	struct pam_testcase cases[] = {
-	    pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS)};
-	struct ph_recs recs;
-	long long parent = getpid(), pid0, pid1;
-
-	cr_assert_eq(PH_RUN("login", PH_USER, NULL, cases), PAMTEST_ERR_OK);
-	cr_assert_eq(ph_child(open_in_child, NULL, false, 5000), 0);
-	ph_recs(&recs);
-	cr_assert_eq(recs.n, 2);
-	pid0 = json_integer_value(json_object_get(recs.r[0].value, "pid"));
-	pid1 = json_integer_value(json_object_get(recs.r[1].value, "pid"));
-	cr_expect_eq(pid0, parent);
-	cr_expect(pid1 > 0 && pid1 != parent, "the child recorded pid %lld",
-		  pid1);
-	ph_recs_free(&recs);
-}
-
 Test(record, value_is_compact_json_in_the_documented_order)
 {
 	struct ph_items items = {.rhost = "r", .tty = "t", .ruser = "u"};

@@ -3,12 +3,13 @@
  *
  * Why keep one: a pool at the host's 1024-record window is 2.5 MiB, and
  * memory fresh from the kernel is paid page by page on first touch. On
- * the Hyper-V guests measured here, reading a 1.1 MiB pool took 250 us
- * into new memory and 28 us into memory touched before, and that read is
- * most of what a budget pass costs a login. So the last buffer given back
- * is kept (up to KEEP_MAX) for the next load, which in a long-lived
- * process (sshd's listener is not one; su, cron, a provisioning agent
- * may be) is usually the same pool again.
+ * the VM measured here (a nested guest, where a page fault is dear),
+ * reading a 1.1 MiB pool took 250 us into new memory and 28 us into
+ * memory touched before, a large part of what a budget pass costs a
+ * login. So the last buffer given back is kept (up to KEEP_MAX) for the
+ * next load, which in a process that records again (cron's daemon, a
+ * provisioning agent, sshd's session process from open to close) is
+ * usually of the same pool. A one-shot process keeps nothing it pays for.
  *
  * What the buffer held is wiped when it is given back: pool records name
  * users and addresses, and a process may fork and drop its privileges
