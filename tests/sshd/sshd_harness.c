@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -190,11 +191,38 @@ static int start_at(char **env)
 	return 0;
 }
 
+/* One sshd test at a time, whatever Criterion's --jobs: pam_wrapper
+ * copies the service dir into /tmp/pam.X (one letter of 36) in every
+ * sshd process and deletes the copy by name when one exits. With two
+ * tests' sshd processes at once, one deleted a name the other had just
+ * taken, the name was taken again with the first test's files, and the
+ * second test's login wrote into the first test's pool (seen once in
+ * CI). Held from set-up to teardown; close-on-exec, so sshd never holds
+ * it. */
+static int suite_lock = -1;
+
+static void lock_suite(void)
+{
+	suite_lock = open("/tmp/.pam_kvp_sshd_tests.lock",
+			  O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	cr_assert(suite_lock >= 0, "sshd suite lock: %s", strerror(errno));
+	while (flock(suite_lock, LOCK_EX) == -1)
+		cr_assert_eq(errno, EINTR, "flock: %s", strerror(errno));
+}
+
+static void unlock_suite(void)
+{
+	if (suite_lock >= 0)
+		close(suite_lock);
+	suite_lock = -1;
+}
+
 void sh_setup(const char *events)
 {
 	char **env;
 	int r = 1;
 
+	lock_suite();
 	memset(&sh, 0, sizeof(sh));
 	memset(&sshd, 0, sizeof(sshd));
 	sshd.pidfd = sshd.out = sshd.err = -1;
@@ -333,6 +361,7 @@ void sh_teardown(void)
 	free(sh.svc_dir);
 	free(sh.module);
 	memset(&sh, 0, sizeof(sh));
+	unlock_suite(); /* sshd and all it forked are gone */
 	if (reports)
 		cr_assert_fail("sanitizer reports from sshd's processes:\n%s",
 			       reports);
