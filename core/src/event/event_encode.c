@@ -22,7 +22,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "event/event_internal.h"
@@ -239,18 +238,9 @@ static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
 static char host_text[HOST_NAME_MAX + 1];
 static long long host_until_ms;
 
-static long long coarse_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1)
-		return -1;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *default_host(char *buf, size_t size)
 {
-	long long now = coarse_ms();
+	long long now = coarse_now_ms();
 	bool memo = now >= 0 && pthread_mutex_trylock(&host_lock) == 0;
 	const char *r = buf;
 

@@ -1,4 +1,5 @@
-/* deadline.c - monotonic deadlines for bounded lock waits. */
+/* deadline.c - monotonic deadlines for bounded lock waits, and the
+ * coarse clock the per-process memos expire by. */
 #include "util/internal.h"
 
 void deadline_after_ms(struct timespec *deadline, unsigned int ms)
@@ -21,4 +22,13 @@ long long deadline_ns_left(const struct timespec *deadline)
 	ns = (long long)(deadline->tv_sec - now.tv_sec) * 1000000000LL +
 	     (deadline->tv_nsec - now.tv_nsec);
 	return ns < 0 ? 0 : ns;
+}
+
+long long coarse_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1)
+		return -1;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

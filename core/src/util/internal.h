@@ -48,5 +48,9 @@ size_t pool_max_value_size(kvp_mode mode);
 void deadline_after_ms(struct timespec *deadline, unsigned int ms);
 /* Nanoseconds left until `deadline` (0 when passed). */
 long long deadline_ns_left(const struct timespec *deadline);
+/* CLOCK_MONOTONIC_COARSE in milliseconds (no system call: the vDSO's),
+ * for the per-process memos that expire after a second; -1 when it
+ * cannot be read. */
+long long coarse_now_ms(void);
 
 #endif

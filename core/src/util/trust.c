@@ -249,22 +249,15 @@ static struct {
 	long long until_ms;
 } memo = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool memo_holds(const char *path)
 {
+	long long now = coarse_now_ms();
 	bool hit = false;
 
 	if (pthread_mutex_trylock(&memo.lock) != 0)
 		return false;
-	if (memo.path[0] && strcmp(memo.path, path) == 0 &&
-	    now_ms() < memo.until_ms)
+	if (memo.path[0] && strcmp(memo.path, path) == 0 && now >= 0 &&
+	    now < memo.until_ms)
 		hit = memo.all_root || memo.euid == geteuid();
 	pthread_mutex_unlock(&memo.lock);
 	return hit;
@@ -278,7 +271,7 @@ static void memo_keep(const char *path, bool all_root)
 	strcpy(memo.path, path);
 	memo.all_root = all_root;
 	memo.euid = all_root ? 0 : geteuid();
-	memo.until_ms = now_ms() + TRUST_MEMO_MS;
+	memo.until_ms = coarse_now_ms() + TRUST_MEMO_MS;
 	pthread_mutex_unlock(&memo.lock);
 }
 
