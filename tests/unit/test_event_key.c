@@ -275,3 +275,86 @@ Test(event_key, small_buffers_rejected, .init = setup, .fini = teardown)
 	    event_encode(NULL, &ev, key, sizeof(key), value, sizeof(value)),
 	    KVP_ERR_INVALID_ARG);
 }
+
+/* The key and value times are made by hand, not by gmtime_r (whose first
+ * call loads the time zone): they must be the C library's, second for
+ * second, from year 1000 to 9999, and the key time must read back to the
+ * same instant (event_time_parse, which replaced timegm). */
+static void assert_time_is_libcs(long long t, long ms)
+{
+	struct timespec ts = {(time_t)t, ms * 1000000L};
+	struct event_time et;
+	char want[64];
+	long long back = 0;
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	cr_assert(gmtime_r(&tt, &tm), "%lld", t);
+	cr_assert_eq(event_time_format(&ts, &et), 0, "%lld", t);
+	snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, ms);
+	cr_assert_str_eq(et.text, want, "%lld", t);
+	cr_assert(event_time_parse(et.key, strlen(et.key), &back), "%s",
+		  et.key);
+	cr_assert_eq(back, t * 1000 + ms, "%s", et.key);
+	cr_assert(event_time_parse(et.text, strlen(et.text), &back), "%s",
+		  et.text);
+	cr_assert_eq(back, t * 1000 + ms, "%s", et.text);
+}
+
+Test(event_key, times_are_the_c_librarys)
+{
+	const long long first = -30610224000LL; /* 1000-01-01 */
+	const long long end = 253402300800LL;	/* 10000-01-01 */
+
+	/* Every day from 1968 to 2101 (leap days, 2000, 2100), at a
+	 * second that walks through the day... */
+	for (long long t = -63158400LL, i = 0; t < 4133980800LL;
+	     t += 86400, i++)
+		assert_time_is_libcs(t + (i * 3607) % 86400, i % 1000);
+	/* ...and across the whole range, each day's first and last
+	 * seconds, every 97 days (1600, 1700, 1900 fall in step). */
+	for (long long t = first; t < end; t += 97 * 86400LL) {
+		assert_time_is_libcs(t, 0);
+		assert_time_is_libcs(t + 86399, 999);
+	}
+	assert_time_is_libcs(first, 0);
+	assert_time_is_libcs(end - 1, 999);
+}
+
+/* A date past its month's end or a leap second counts on, as timegm's
+ * normalisation did; a year outside 1000-9999 is no event time. */
+Test(event_key, time_parse_counts_on_like_timegm)
+{
+	static const char *const text[] = {
+	    "20250230T000000.000Z", "2024-02-30T12:00:00.000Z",
+	    "20250431T235959.999Z", "2016-12-31T23:59:60.000Z",
+	    "20001231T235960.500Z",
+	};
+	struct timespec ts = {-30610224001LL, 0}; /* 0999-12-31T23:59:59 */
+	struct event_time et;
+
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		const char *p = text[i];
+		bool dashes = p[4] == '-';
+		int step = dashes ? 1 : 0;
+		struct tm tm = {0};
+		long long ms = 0;
+
+		sscanf(p, "%4d", &tm.tm_year);
+		sscanf(p + 4 + step, "%2d", &tm.tm_mon);
+		sscanf(p + 6 + 2 * step, "%2d", &tm.tm_mday);
+		sscanf(p + 9 + 2 * step, "%2d", &tm.tm_hour);
+		sscanf(p + 11 + 3 * step, "%2d", &tm.tm_min);
+		sscanf(p + 13 + 4 * step, "%2d", &tm.tm_sec);
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		cr_assert(event_time_parse(p, strlen(p), &ms), "%s", p);
+		cr_assert_eq(ms / 1000, (long long)timegm(&tm), "%s", p);
+		cr_assert_eq(ms % 1000, atoi(p + strlen(p) - 4), "%s", p);
+	}
+	cr_assert_eq(event_time_format(&ts, &et), KVP_ERR_INVALID_ARG);
+	ts.tv_sec = 253402300800LL; /* 10000-01-01 */
+	cr_assert_eq(event_time_format(&ts, &et), KVP_ERR_INVALID_ARG);
+}

@@ -56,6 +56,20 @@ struct diag_span {
 /* "18446744073709551615.000000" and its NUL. */
 #define DIAG_DURATION_SIZE 28
 
+/* Dates by hand (Howard Hinnant's algorithms, proleptic Gregorian), not
+ * with gmtime_r or timegm: glibc's first call of either loads the time
+ * zone (/etc/localtime, seven system calls in every process that records
+ * an event) that a UTC time never needs. */
+struct diag_date {
+	long long year;
+	int month, day; /* 1-12, 1-31 */
+};
+/* Days since 1970-01-01 of a civil date with 1 <= m <= 12; a day past
+ * the month's end counts on into the next, as timegm's does. */
+long long diag_days_from_civil(long y, long m, long d);
+/* The civil date of a day count since 1970-01-01. */
+void diag_civil_from_days(long long days, struct diag_date *out);
+
 /* RFC 3339 UTC with `digits` (0, 3, 6 or 9) fraction digits and 'Z'.
  * 0, or KVP_ERR_INVALID_ARG for a time outside years 1970..9999. */
 int diag_time_format(const struct timespec *t, int digits,

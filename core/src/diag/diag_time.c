@@ -43,8 +43,7 @@ static long month_days(long y, long m)
 	return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
-/* Days since 1970-01-01 of a valid civil date (proleptic Gregorian). */
-static long long days_from_civil(long y, long m, long d)
+long long diag_days_from_civil(long y, long m, long d)
 {
 	long long era, yoe, doy, doe;
 
@@ -68,7 +67,7 @@ static bool civil_seconds(const struct civil *c, long long *out)
 	    c->min > 59 || c->sec > 59 || c->hour < 0 || c->min < 0 ||
 	    c->sec < 0)
 		return false;
-	*out = days_from_civil(c->year, c->month, c->day) * 86400LL +
+	*out = diag_days_from_civil(c->year, c->month, c->day) * 86400LL +
 	       c->hour * 3600LL + c->min * 60LL + c->sec;
 	return true;
 }
@@ -219,11 +218,25 @@ int diag_time_digits(const struct timespec *t)
 	return t->tv_nsec % 1000 == 0 ? 6 : 9;
 }
 
+void diag_civil_from_days(long long days, struct diag_date *out)
+{
+	long long z = days + 719468, era, doe, yoe, doy, mp;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	out->year = yoe + era * 400 + (out->month <= 2);
+}
+
 int diag_time_format(const struct timespec *t, int ndigits,
 		     char out[DIAG_TIME_SIZE])
 {
-	long long sec = (long long)t->tv_sec, days;
-	long long z, era, doe, yoe, y, doy, mp, d, m;
+	long long sec = (long long)t->tv_sec;
+	struct diag_date date;
 	long secs_of_day;
 	char *p;
 
@@ -233,24 +246,13 @@ int diag_time_format(const struct timespec *t, int ndigits,
 				"time %lld.%09ld is outside the years "
 				"1970-9999",
 				sec, (long)t->tv_nsec);
-	days = sec / 86400;
 	secs_of_day = (long)(sec % 86400);
-	/* civil_from_days */
-	z = days + 719468;
-	era = z / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	p = diag_put_digits(out, (unsigned long long)y, 4);
+	diag_civil_from_days(sec / 86400, &date);
+	p = diag_put_digits(out, (unsigned long long)date.year, 4);
 	*p++ = '-';
-	p = diag_put_digits(p, (unsigned long long)m, 2);
+	p = diag_put_digits(p, (unsigned long long)date.month, 2);
 	*p++ = '-';
-	p = diag_put_digits(p, (unsigned long long)d, 2);
+	p = diag_put_digits(p, (unsigned long long)date.day, 2);
 	*p++ = 'T';
 	p = put_clock(p, secs_of_day);
 	if (ndigits > 0) {

@@ -26,21 +26,43 @@ static char *put_sep(char *p, char sep)
 	return p;
 }
 
-/* A UTC time with a four-digit year as "YYYY<d>MM<d>DDTHH<c>MM<c>SS.mmmZ"
- * and a NUL, <d> and <c> the date's and the clock's separators ('\0':
- * none). What strftime and "%03u" made, by hand: this runs for every
- * event and, in the budget pass, for every record of ours. */
-static void put_time(char *p, const struct tm *tm, unsigned int ms, char d,
+/* A UTC time's fields: gmtime_r by hand (diag_internal.h says why). */
+struct utc {
+	struct diag_date date;
+	int hour, min, sec;
+};
+
+/* false outside the years 1000-9999: the key's time must sort as text. */
+static bool utc_fields(long long t, struct utc *u)
+{
+	long long days = t / 86400, rem = t % 86400;
+
+	if (rem < 0) { /* before 1970: floor, not truncation */
+		rem += 86400;
+		days--;
+	}
+	diag_civil_from_days(days, &u->date);
+	u->hour = (int)(rem / 3600);
+	u->min = (int)(rem / 60 % 60);
+	u->sec = (int)(rem % 60);
+	return u->date.year >= 1000 && u->date.year <= 9999;
+}
+
+/* A UTC time as "YYYY<d>MM<d>DDTHH<c>MM<c>SS.mmmZ" and a NUL, <d> and <c>
+ * the date's and the clock's separators ('\0': none). What strftime and
+ * "%03u" made, by hand: this runs for every event and, in the budget
+ * pass, for every record of ours. */
+static void put_time(char *p, const struct utc *u, unsigned int ms, char d,
 		     char c)
 {
-	p = diag_put_digits(p, (unsigned long long)tm->tm_year + 1900, 4);
-	p = diag_put_digits(put_sep(p, d), (unsigned long long)tm->tm_mon + 1,
+	p = diag_put_digits(p, (unsigned long long)u->date.year, 4);
+	p = diag_put_digits(put_sep(p, d), (unsigned long long)u->date.month,
 			    2);
-	p = diag_put_digits(put_sep(p, d), (unsigned long long)tm->tm_mday, 2);
+	p = diag_put_digits(put_sep(p, d), (unsigned long long)u->date.day, 2);
 	*p++ = 'T';
-	p = diag_put_digits(p, (unsigned long long)tm->tm_hour, 2);
-	p = diag_put_digits(put_sep(p, c), (unsigned long long)tm->tm_min, 2);
-	p = diag_put_digits(put_sep(p, c), (unsigned long long)tm->tm_sec, 2);
+	p = diag_put_digits(p, (unsigned long long)u->hour, 2);
+	p = diag_put_digits(put_sep(p, c), (unsigned long long)u->min, 2);
+	p = diag_put_digits(put_sep(p, c), (unsigned long long)u->sec, 2);
 	*p++ = '.';
 	p = diag_put_digits(p, ms, 3);
 	*p++ = 'Z';
@@ -50,21 +72,19 @@ static void put_time(char *p, const struct tm *tm, unsigned int ms, char d,
 int event_time_format(const struct timespec *t, struct event_time *out)
 {
 	struct timespec now = *t;
-	struct tm tm;
+	struct utc u;
 	unsigned int ms;
 
 	if (now.tv_sec == 0 && now.tv_nsec == 0)
 		clock_gettime(CLOCK_REALTIME, &now);
-	/* Four-digit years only: the key's time must sort as text. */
 	if (now.tv_nsec < 0 || now.tv_nsec >= 1000000000L ||
-	    !gmtime_r(&now.tv_sec, &tm) || tm.tm_year < 1000 - 1900 ||
-	    tm.tm_year > 9999 - 1900)
+	    !utc_fields((long long)now.tv_sec, &u))
 		return err_fail(KVP_ERR_INVALID_ARG, NULL, 0, 0,
 				"event time %lld.%09ld is out of range",
 				(long long)now.tv_sec, (long)now.tv_nsec);
 	ms = (unsigned int)(now.tv_nsec / 1000000L) % 1000u;
-	put_time(out->key, &tm, ms, '\0', '\0');
-	put_time(out->text, &tm, ms, '-', ':');
+	put_time(out->key, &u, ms, '\0', '\0');
+	put_time(out->text, &u, ms, '-', ':');
 	return 0;
 }
 
@@ -151,8 +171,7 @@ static int classify_diag(const char *key, size_t len, const kvp_settings *s,
 {
 	static const char agent[] = "pam_kvp/";
 	struct diag_key k;
-	struct tm tm;
-	time_t sec;
+	struct utc u;
 
 	diag_key_parse(key, len, s->key_prefix, &k);
 	if (k.schema != KVP_DIAG_SCHEMA_DIAG || k.error != KVP_DIAG_OK ||
@@ -160,11 +179,10 @@ static int classify_diag(const char *key, size_t len, const kvp_settings *s,
 	    memcmp(k.agent.s, agent, sizeof(agent) - 1) != 0 ||
 	    event_diag_type(&k, &out->type) < 0)
 		return 0;
-	sec = k.time.tv_sec;
-	/* Four-digit years, to sort as text; a DIAG timestamp before year
-	 * 1000 sorts first, as "" does. */
-	if (gmtime_r(&sec, &tm) && tm.tm_year >= 1000 - 1900)
-		put_time(out->time, &tm,
+	/* Four-digit years, to sort as text; a DIAG timestamp outside them
+	 * sorts first, as "" does. */
+	if (utc_fields((long long)k.time.tv_sec, &u))
+		put_time(out->time, &u,
 			 (unsigned int)(k.time.tv_nsec / 1000000L) % 1000u,
 			 '\0', '\0');
 	return 1;
@@ -214,7 +232,6 @@ bool event_time_parse(const char *text, size_t len, long long *ms)
 	for (int k = 0; k < 2; k++) {
 		int v[7];
 		bool ok = len == forms[k].len;
-		struct tm tm = {0};
 
 		for (int i = 0; ok && forms[k].seps[i]; i++)
 			ok = text[forms[k].sep_at[i]] == forms[k].seps[i];
@@ -224,13 +241,12 @@ bool event_time_parse(const char *text, size_t len, long long *ms)
 		    v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
 		    v[4] > 59 || v[5] > 60)
 			continue;
-		tm.tm_year = v[0] - 1900;
-		tm.tm_mon = v[1] - 1;
-		tm.tm_mday = v[2];
-		tm.tm_hour = v[3];
-		tm.tm_min = v[4];
-		tm.tm_sec = v[5];
-		*ms = (long long)timegm(&tm) * 1000 + v[6];
+		/* A day past the month's end or a leap second counts on,
+		 * as timegm's normalisation did. */
+		*ms = ((diag_days_from_civil(v[0], v[1], v[2]) * 86400LL +
+			v[3] * 3600LL + v[4] * 60LL + v[5]) *
+			   1000LL +
+		       v[6]);
 		return true;
 	}
 	return false;
