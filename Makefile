@@ -92,6 +92,8 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,\
 
 BENCH := $(BUILD)/bench/store_bench
 PAM_BENCH := $(BUILD)/bench/pam_bench
+# A module that does nothing, for pam_bench's libpam row.
+PAM_NOOP := $(BUILD)/bench/pam_noop.so
 
 # Each suite that needs more than the rules here (its own binaries, shims,
 # packages) brings a rules.mk that appends to TESTS / TEST_HELPERS /
@@ -197,9 +199,13 @@ $(BENCH): $(BUILD)/bench/store_bench.o $(LIB_LINKS)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD) -lkvpcore
 
-$(PAM_BENCH): $(BUILD)/bench/pam_bench.o
+$(PAM_BENCH): $(BUILD)/bench/pam_bench.o $(PAM_NOOP)
 	$(call quiet,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpam
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) -lpam
+
+$(PAM_NOOP): $(BUILD)/bench/pam_noop.o
+	$(call quiet,LD,$@)
+	$(Q)$(CC) -shared -Wl,-z,nodelete $(ALL_LDFLAGS) -o $@ $^ -lpam
 
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)

@@ -21,6 +21,10 @@
  * last row runs each pair in a new process (as sshd-session does per
  * login): pam_start loads the modules there, untimed, and the timed pair
  * pays the first touch of their pages and the first read of the config.
+ * The row after steady state puts a module that does nothing
+ * (pam_noop.so, beside this binary) where pam_kvp's lines are: what
+ * libpam itself charges for one more module, which is part of every
+ * "added" figure and which no module can avoid.
  */
 #include <fcntl.h>
 #include <security/pam_appl.h>
@@ -38,7 +42,7 @@
 
 static char dir[] = "/tmp/kvp-pam-bench.XXXXXX";
 static const char *security_dir;
-static char services[600], pool[600];
+static char services[600], pool[600], noop[1100];
 
 static int no_conv(int n, const struct pam_message **msg,
 		   struct pam_response **resp, void *data)
@@ -152,9 +156,11 @@ static void row(const char *label, struct stats base, struct stats kvp)
 	       kvp.median - base.median, kvp.p99 - base.p99);
 }
 
-/* `runs` pairs of each stack, interleaved so that both see the same
- * machine; the pool is emptied every `reset` pairs (0: never), untimed. */
-static void run_pairs(const char *label, int runs, int reset)
+/* `runs` pairs of the `base` and `service` stacks, interleaved so that
+ * both see the same machine; the pool is emptied every `reset` pairs (0:
+ * never), untimed. */
+static void run_pairs(const char *label, const char *base, const char *service,
+		      int runs, int reset)
 {
 	double *a = calloc((size_t)runs, sizeof(*a));
 	double *b = calloc((size_t)runs, sizeof(*b));
@@ -164,8 +170,8 @@ static void run_pairs(const char *label, int runs, int reset)
 			perror(pool);
 			exit(1);
 		}
-		a[i] = pair("permit");
-		b[i] = pair("kvp");
+		a[i] = pair(base);
+		b[i] = pair(service);
 	}
 	row(label, stats(a, runs), stats(b, runs));
 	free(a);
@@ -270,7 +276,7 @@ static void plant_foreign(void)
 
 static void setup(const char *module)
 {
-	char text[2048];
+	char text[4096];
 
 	security_dir = getenv("PAM_SECURITY_DIR");
 	if (!security_dir)
@@ -298,6 +304,14 @@ static void setup(const char *module)
 		 "session required %s/pam_permit.so\n",
 		 module, dir, module, dir, security_dir);
 	write_text("services/kvp", text);
+	if (noop[0]) {
+		snprintf(text, sizeof(text),
+			 "auth required %s\n"
+			 "session optional %s\n"
+			 "session required %s/pam_permit.so\n",
+			 noop, noop, security_dir);
+		write_text("services/noop", text);
+	}
 }
 
 static int cleanup(void)
@@ -360,6 +374,16 @@ int main(int argc, char **argv)
 			"       pam_bench --profile MODULE_PATH N\n");
 		return 2;
 	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		exit(1);
+	self[n] = '\0';
+	snprintf(noop, sizeof(noop), "%.*s/pam_noop.so",
+		 (int)(strrchr(self, '/') - self), self);
+	if (access(noop, R_OK) != 0) {
+		perror(noop);
+		exit(1);
+	}
 	setup(argv[1]);
 	for (int i = 0; i < 50; i++) { /* warm up: loading, page cache */
 		pair("permit");
@@ -371,15 +395,14 @@ int main(int argc, char **argv)
 	printf("%-36s %8s %8s %8s %8s %9s %9s\n", "", "permit", "p99",
 	       "+pam_kvp", "p99", "added", "added p99");
 	/* 100 pairs are 200 records: far below max_records = 256. */
-	run_pairs("below the budgets (open+close)", runs, 100);
+	run_pairs("below the budgets (open+close)", "permit", "kvp", runs, 100);
 	steady_state();
-	run_pairs("steady state, 200 foreign (open+close)", runs, 0);
+	run_pairs("steady state, 200 foreign (open+close)", "permit", "kvp",
+		  runs, 0);
+	run_pairs("(a no-op module instead: libpam's part)", "permit", "noop",
+		  runs, 0);
 	run_same_handle("the same, all on one handle", runs);
 	run_flood("10,000-failure flood (auth, vs deny)");
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		exit(1);
-	self[n] = '\0';
 	run_fresh("steady state, a new process per pair", self, runs / 5);
 	return cleanup();
 }
