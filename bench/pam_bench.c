@@ -18,9 +18,10 @@
  * user names from 50 addresses, against pam_deny), in the same pool. One
  * more row runs the steady-state pairs all on one handle per stack, where
  * the libraries stay loaded and the handle's settings are reused. The
- * last row runs each pair in a new process (as sshd-session does per
- * login): pam_start loads the modules there, untimed, and the timed pair
- * pays the first touch of their pages and the first read of the config.
+ * last rows run each pair in a new process (as sshd-session does per
+ * login): pam_start loads the modules there, and the pair pays the first
+ * touch of their pages and the first read of the config; the very last
+ * row times pam_start and pam_end too, all that a login's process pays.
  * The row after steady state puts a module that does nothing
  * (pam_noop.so, beside this binary) where pam_kvp's lines are: what
  * libpam itself charges for one more module, which is part of every
@@ -105,9 +106,12 @@ static void check(pam_handle_t *ph, const char *what, int r, int want)
 	}
 }
 
-/* One open+close pair of `service` on a new handle; its time (us). */
-static double pair(const char *service)
+/* One open+close pair of `service` on a new handle; its time (us), and
+ * in *whole (if not NULL) the time from before pam_start to after
+ * pam_end. */
+static double pair_whole(const char *service, double *whole)
 {
+	double t00 = now_us();
 	pam_handle_t *ph = start(service, "nobody", "203.0.113.7");
 	double t0 = now_us(), t;
 	int r = pam_open_session(ph, 0);
@@ -117,7 +121,14 @@ static double pair(const char *service)
 	t = now_us() - t0;
 	check(ph, "pam_close_session", r, PAM_SUCCESS);
 	pam_end(ph, r);
+	if (whole)
+		*whole = now_us() - t00;
 	return t;
+}
+
+static double pair(const char *service)
+{
+	return pair_whole(service, NULL);
 }
 
 /* Failed login i of the flood: its time (us). */
@@ -221,15 +232,21 @@ static void run_flood(const char *label)
 	free(b);
 }
 
-/* `runs` pairs of each stack, each in a new process (pam_bench --one). */
-static void run_fresh(const char *label, const char *self, int runs)
+/* `runs` pairs of each stack, each in a new process (pam_bench --one):
+ * two rows, the pair alone and the pair with the pam_start before it
+ * (where libpam loads the modules and their libraries) and the pam_end
+ * after it, all that one login's process pays. */
+static void run_fresh(const char *label, const char *whole_label,
+		      const char *self, int runs)
 {
 	double *a = calloc((size_t)runs, sizeof(*a));
 	double *b = calloc((size_t)runs, sizeof(*b));
+	double *wa = calloc((size_t)runs, sizeof(*wa));
+	double *wb = calloc((size_t)runs, sizeof(*wb));
 	char cmd[1600];
 
 	for (int i = 0; i < runs; i++) {
-		double *t[2] = {&a[i], &b[i]};
+		double *t[2] = {&a[i], &b[i]}, *w[2] = {&wa[i], &wb[i]};
 		const char *service[2] = {"permit", "kvp"};
 
 		for (int k = 0; k < 2; k++) {
@@ -238,7 +255,7 @@ static void run_fresh(const char *label, const char *self, int runs)
 			snprintf(cmd, sizeof(cmd), "'%s' --one '%s' %s", self,
 				 dir, service[k]);
 			f = popen(cmd, "r");
-			if (!f || fscanf(f, "%lf", t[k]) != 1 ||
+			if (!f || fscanf(f, "%lf %lf", t[k], w[k]) != 2 ||
 			    pclose(f) != 0) {
 				fprintf(stderr, "%s failed\n", cmd);
 				exit(1);
@@ -246,8 +263,11 @@ static void run_fresh(const char *label, const char *self, int runs)
 		}
 	}
 	row(label, stats(a, runs), stats(b, runs));
+	row(whole_label, stats(wa, runs), stats(wb, runs));
 	free(a);
 	free(b);
+	free(wa);
+	free(wb);
 }
 
 /* Other writers' records appended to the pool, as cloud-init and the
@@ -339,11 +359,15 @@ int main(int argc, char **argv)
 	int runs;
 
 	if (argc == 4 && strcmp(argv[1], "--one") == 0) {
-		/* A child of run_fresh(): one pair on a new handle. */
+		/* A child of run_fresh(): one pair on a new handle; its
+		 * time, then with pam_start and pam_end. */
+		double whole, t;
+
 		snprintf(dir, sizeof(dir), "%s", argv[2]);
 		snprintf(services, sizeof(services), "%s/services", dir);
 		snprintf(pool, sizeof(pool), "%s/pool/.kvp_pool_1", dir);
-		printf("%.1f\n", pair(argv[3]));
+		t = pair_whole(argv[3], &whole);
+		printf("%.1f %.1f\n", t, whole);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "--strace") == 0) {
@@ -403,6 +427,7 @@ int main(int argc, char **argv)
 		  runs, 0);
 	run_same_handle("the same, all on one handle", runs);
 	run_flood("10,000-failure flood (auth, vs deny)");
-	run_fresh("steady state, a new process per pair", self, runs / 5);
+	run_fresh("steady state, a new process per pair",
+		  "  the same from pam_start to pam_end", self, runs / 5);
 	return cleanup();
 }
