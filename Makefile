@@ -50,6 +50,15 @@ endif
 PKGS_CORE := jansson libconfig nettle zlib
 CORE_CFLAGS := $(shell pkg-config --cflags $(PKGS_CORE) 2>/dev/null)
 CORE_LIBS := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null)
+# What libkvpcore.so links: nettle and zlib are opened on first use
+# (core/src/util/libs.h), by the sonames of the libraries compiled against.
+LIB_LIBS := $(shell pkg-config --libs jansson libconfig 2>/dev/null)
+soname_of = $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | \
+	awk '$$1 == "SONAME" {print $$2}')
+NETTLE_SONAME := $(call soname_of,libnettle.so)
+ZLIB_SONAME := $(call soname_of,libz.so)
+LIBS_DEFS := $(if $(NETTLE_SONAME),-DKVP_NETTLE_SONAME='"$(NETTLE_SONAME)"') \
+	$(if $(ZLIB_SONAME),-DKVP_ZLIB_SONAME='"$(ZLIB_SONAME)"')
 
 # --- libkvpcore ------------------------------------------------------------
 LIB_SONAME := libkvpcore.so.1
@@ -131,13 +140,13 @@ $(BUILD)/%.o: %.c
 $(BUILD)/core/src/%.o: core/src/%.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Icore/src -fvisibility=hidden -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Icore/src -fvisibility=hidden $(LIBS_DEFS) -MMD -MP -c $< -o $@
 
 $(LIB_REAL): $(LIB_OBJ) core/libkvpcore.map
 	$(call quiet,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
 		-Wl,--version-script=core/libkvpcore.map $(ALL_LDFLAGS) \
-		-o $@ $(LIB_OBJ) $(CORE_LIBS)
+		-o $@ $(LIB_OBJ) $(LIB_LIBS)
 
 $(LIB_INTERNAL): $(LIB_OBJ)
 	$(call quiet,AR,$@)
@@ -343,7 +352,7 @@ install-files: build-all build-man
 	  echo 'Description: Hyper-V KVP pool files with the semantics of the reference store'; \
 	  echo 'Version: $(VERSION)'; \
 	  echo 'Libs: -L$${libdir} -lkvpcore'; \
-	  echo 'Libs.private: $(strip $(CORE_LIBS))'; \
+	  echo 'Libs.private: $(strip $(LIB_LIBS))'; \
 	  echo 'Cflags: -I$${includedir}'; \
 	} >$(DESTDIR)$(PKGCONFIGDIR)/libkvpcore.pc
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libkvpcore.pc

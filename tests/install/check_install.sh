@@ -110,6 +110,13 @@ echo "== the library and the module as linked"
 soname=$(readelf -d "$lib/libkvpcore.so.1.0.0" |
 	sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 expect "soname is libkvpcore.so.1 ($soname)" test "$soname" = libkvpcore.so.1
+# nettle and zlib are opened on first use (core/src/util/libs.h), so that
+# a login does not load them: they must not be among the libraries the
+# dynamic loader loads with libkvpcore.
+needed=$(readelf -d "$lib/libkvpcore.so.1.0.0" |
+	sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+expect "libkvpcore does not need nettle or zlib at load ($needed)" \
+	sh -c '! printf "%s\n" "$1" | grep -Eq "libnettle|libz\."' - "$needed"
 exports=$(nm -D --defined-only "$lib/libkvpcore.so.1.0.0" |
 	awk '{print $3}' | sed 's/@.*//' | grep -v '^KVPCORE_1$' || true)
 expect "libkvpcore exports only kvp_* ($(echo "$exports" | wc -l) symbols)" \

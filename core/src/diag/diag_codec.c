@@ -1,14 +1,15 @@
 /* diag_codec.c - the byte codecs of diagnostics payloads: standard padded
  * base64 (nettle's, behind a strict check: nettle itself skips whitespace
  * and accepts non-zero padding bits, which DIAG does not) and zlib / gzip
- * streams (zlib, 32 KiB window, no preset dictionary). */
-#include <nettle/base64.h>
+ * streams (zlib, 32 KiB window, no preset dictionary). Both libraries are
+ * loaded on first use (util/libs.h): a failure to load one is KVP_ERR_IO
+ * naming it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "diag/diag_internal.h"
+#include "util/libs.h"
 
 /* zlib's windowBits: 15 for a zlib stream, 15 + 16 for a gzip member. */
 #define WBITS(f) ((f) == DIAG_GZIP ? 31 : 15)
@@ -58,9 +59,14 @@ size_t diag_b64_len(size_t n)
 	return BASE64_ENCODE_RAW_LENGTH(n);
 }
 
-void diag_b64_encode(const void *src, size_t n, char *dst)
+int diag_b64_encode(const void *src, size_t n, char *dst)
 {
-	base64_encode_raw(dst, n, src);
+	const struct libs_nettle *nettle = libs_nettle();
+
+	if (!nettle)
+		return kvp_error_last()->code;
+	nettle->b64_encode_raw(dst, n, src);
+	return 0;
 }
 
 static int b64_value(char c)
@@ -95,19 +101,22 @@ static bool b64_canonical(const char *s, size_t len)
 
 int diag_b64_decode(const char *s, size_t len, struct diag_buf *out)
 {
+	const struct libs_nettle *nettle;
 	struct base64_decode_ctx ctx;
 	size_t n = BASE64_DECODE_LENGTH(len);
 	int r;
 
 	if (!b64_canonical(s, len))
 		return 0;
+	if (!(nettle = libs_nettle()))
+		return kvp_error_last()->code;
 	r = diag_buf_reserve(out, n);
 	if (r < 0)
 		return r;
-	base64_decode_init(&ctx);
-	if (!base64_decode_update(&ctx, &n, (uint8_t *)out->data + out->len,
-				  len, s) ||
-	    !base64_decode_final(&ctx))
+	nettle->b64_decode_init(&ctx);
+	if (!nettle->b64_decode_update(
+		&ctx, &n, (uint8_t *)out->data + out->len, len, s) ||
+	    !nettle->b64_decode_final(&ctx))
 		return 0;
 	out->len += n;
 	out->data[out->len] = '\0';
@@ -119,11 +128,16 @@ int diag_b64_decode(const char *s, size_t len, struct diag_buf *out)
 int diag_deflate(const void *src, size_t n, enum diag_zformat f,
 		 struct diag_buf *out)
 {
+	const struct libs_zlib *zl = libs_zlib();
 	z_stream z = {0};
 	int r, zr;
 
-	if (deflateInit2(&z, 6, Z_DEFLATED, WBITS(f), 8, Z_DEFAULT_STRATEGY) !=
-	    Z_OK)
+	if (!zl)
+		return kvp_error_last()->code;
+	/* deflateInit2(), whose macro passes the version and size. */
+	if (zl->deflate_init2(&z, 6, Z_DEFLATED, WBITS(f), 8,
+			      Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+			      (int)sizeof(z_stream)) != Z_OK)
 		return err_fail_nomem(NULL);
 	z.next_in = (Bytef *)src;
 	do {
@@ -134,18 +148,18 @@ int diag_deflate(const void *src, size_t n, enum diag_zformat f,
 		do {
 			r = diag_buf_reserve(out, 65536);
 			if (r < 0) {
-				deflateEnd(&z);
+				zl->deflate_end(&z);
 				return r;
 			}
 			room = out->cap - out->len - 1;
 			z.next_out = (Bytef *)out->data + out->len;
 			z.avail_out = room > (1u << 30) ? 1u << 30 : (uInt)room;
 			room = z.avail_out;
-			zr = deflate(&z, n ? Z_NO_FLUSH : Z_FINISH);
+			zr = zl->deflate(&z, n ? Z_NO_FLUSH : Z_FINISH);
 			out->len += room - z.avail_out;
 		} while (z.avail_out == 0 || (!n && zr == Z_OK));
 	} while (n);
-	deflateEnd(&z);
+	zl->deflate_end(&z);
 	out->data[out->len] = '\0';
 	return zr == Z_STREAM_END ? 0 : err_fail_nomem(NULL);
 }
@@ -153,10 +167,14 @@ int diag_deflate(const void *src, size_t n, enum diag_zformat f,
 int diag_inflate(const void *src, size_t n, enum diag_zformat f,
 		 struct diag_buf *out)
 {
+	const struct libs_zlib *zl = libs_zlib();
 	z_stream z = {0};
 	int zr = Z_OK, r = 0;
 
-	if (inflateInit2(&z, WBITS(f)) != Z_OK)
+	if (!zl)
+		return kvp_error_last()->code;
+	if (zl->inflate_init2(&z, WBITS(f), ZLIB_VERSION,
+			      (int)sizeof(z_stream)) != Z_OK)
 		return err_fail_nomem(NULL);
 	z.next_in = (Bytef *)src;
 	while (zr == Z_OK) {
@@ -172,7 +190,7 @@ int diag_inflate(const void *src, size_t n, enum diag_zformat f,
 		z.next_out = (Bytef *)out->data + out->len;
 		z.avail_out = room > (1u << 30) ? 1u << 30 : (uInt)room;
 		room = z.avail_out;
-		zr = inflate(&z, Z_NO_FLUSH);
+		zr = zl->inflate(&z, Z_NO_FLUSH);
 		out->len += room - z.avail_out;
 		/* No progress with input left over: a truncated stream. */
 		if (zr == Z_BUF_ERROR && z.avail_in == 0 && n == 0)
@@ -180,7 +198,7 @@ int diag_inflate(const void *src, size_t n, enum diag_zformat f,
 		if (zr == Z_BUF_ERROR)
 			zr = Z_OK;
 	}
-	inflateEnd(&z);
+	zl->inflate_end(&z);
 	if (out->data)
 		out->data[out->len] = '\0';
 	if (r < 0)

@@ -139,8 +139,9 @@ void diag_key_parse(const char *key, size_t len, const char *legacy_prefix,
 /* ---- diag_codec.c ---- */
 
 size_t diag_b64_len(size_t n); /* encoded length of n bytes */
-/* Standard padded base64 of src into dst[diag_b64_len(n)] (no NUL). */
-void diag_b64_encode(const void *src, size_t n, char *dst);
+/* Standard padded base64 of src into dst[diag_b64_len(n)] (no NUL). 0,
+ * or KVP_ERR_IO when nettle cannot be loaded. */
+int diag_b64_encode(const void *src, size_t n, char *dst);
 /* Strict: standard alphabet, padded, canonical, no whitespace. 1 decoded
  * (appended to out), 0 invalid, <0 out of memory. */
 int diag_b64_decode(const char *s, size_t len, struct diag_buf *out);

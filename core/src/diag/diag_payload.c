@@ -41,8 +41,10 @@ int diag_payload_encode(kvp_diag_encoding enc, const void *p, size_t n,
 		    enc == KVP_DIAG_ENC_GZ_B64 ? DIAG_GZIP : DIAG_ZLIB, &z);
 		if (r == 0)
 			r = diag_buf_reserve(out, diag_b64_len(z.len));
+		if (r == 0)
+			r = diag_b64_encode(z.data, z.len,
+					    out->data + out->len);
 		if (r == 0) {
-			diag_b64_encode(z.data, z.len, out->data + out->len);
 			out->len += diag_b64_len(z.len);
 			out->data[out->len] = '\0';
 		}

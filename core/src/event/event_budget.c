@@ -247,9 +247,12 @@ static int fold_failures(struct pass *p)
 	size_t low = low_water(p->s->max_failures);
 	size_t cap = low / 2 ? low / 2 : 1;
 	size_t i = 0;
+	int ready;
 
 	if (p->n_fails + p->live_sums <= low)
 		return 0;
+	if ((ready = event_summary_ready()) < 0)
+		return ready;
 	qsort(p->fails, p->n_fails, sizeof(*p->fails), by_age);
 	for (; i < p->n_fails && p->n_fails - i + p->live_sums > low; i++) {
 		struct event_failure f;

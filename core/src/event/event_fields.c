@@ -42,7 +42,13 @@ static int make_hash(struct event_str *out, const char *name, const char *raw,
 	out->text = malloc(EVENT_HASH_LEN + 1);
 	if (!out->text)
 		return err_fail_nomem(NULL);
-	event_hash(secret->key, name, raw, strlen(raw), out->text);
+	if (event_hash(secret->key, name, raw, strlen(raw), out->text) < 0) {
+		/* No nettle: as with no secret, left out, never plain. */
+		free(out->text);
+		out->text = NULL;
+		*hash_unavailable = true;
+		return 0;
+	}
 	out->len = EVENT_HASH_LEN;
 	out->digest = true;
 	return 0;

@@ -1,4 +1,5 @@
-/* event_hash.c - the "hash" field policy: HMAC-SHA256 (nettle) keyed with
+/* event_hash.c - the "hash" field policy: HMAC-SHA256 (nettle, loaded on
+ * first use: util/libs.h) keyed with
  * a 32-byte secret kept in a file (kvp_settings.hash_key_file), over the
  * field's name, a NUL byte and the value, so that equal values of two
  * fields (user=X, rhost=X) give unrelated digests.
@@ -17,7 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "event/event_internal.h"
+#include "util/libs.h"
 
 #define DIGEST_BYTES 16
 
@@ -114,23 +115,27 @@ int event_secret_load(const char *path, unsigned char key[EVENT_SECRET_SIZE])
 	return -1;
 }
 
-void event_hash(const unsigned char key[EVENT_SECRET_SIZE], const char *field,
-		const char *s, size_t len, char out[EVENT_HASH_LEN + 1])
+int event_hash(const unsigned char key[EVENT_SECRET_SIZE], const char *field,
+	       const char *s, size_t len, char out[EVENT_HASH_LEN + 1])
 {
+	const struct libs_nettle *n = libs_nettle();
 	struct hmac_sha256_ctx ctx;
 	uint8_t digest[DIGEST_BYTES];
 	size_t o = sizeof(EVENT_HASH_PREFIX) - 1;
 
-	hmac_sha256_set_key(&ctx, EVENT_SECRET_SIZE, key);
+	if (!n)
+		return kvp_error_last()->code;
+	n->hmac_set_key(&ctx, EVENT_SECRET_SIZE, key);
 	/* The field's name and a NUL first (a name holds no NUL, so the
 	 * input splits one way only): user=X and rhost=X differ. */
-	hmac_sha256_update(&ctx, strlen(field) + 1, (const uint8_t *)field);
-	hmac_sha256_update(&ctx, len, (const uint8_t *)s);
-	hmac_sha256_digest(&ctx, DIGEST_BYTES, digest);
+	n->hmac_update(&ctx, strlen(field) + 1, (const uint8_t *)field);
+	n->hmac_update(&ctx, len, (const uint8_t *)s);
+	n->hmac_digest(&ctx, DIGEST_BYTES, digest);
 	explicit_bzero(&ctx, sizeof(ctx));
 
 	memcpy(out, EVENT_HASH_PREFIX, o);
 	for (size_t i = 0; i < DIGEST_BYTES; i++, o += 2)
 		snprintf(out + o, 3, "%02x", digest[i]);
 	out[o] = '\0';
+	return 0;
 }

@@ -156,9 +156,10 @@ int event_secret_load(const char *path, unsigned char key[EVENT_SECRET_SIZE]);
 
 /* "hmac-sha256:" and, in hex, the first 16 bytes of
  * HMAC-SHA256(key, field || 0x00 || s[0..len)), `field` being the JSON
- * member's name ("user", "rhost", ...). */
-void event_hash(const unsigned char key[EVENT_SECRET_SIZE], const char *field,
-		const char *s, size_t len, char out[EVENT_HASH_LEN + 1]);
+ * member's name ("user", "rhost", ...). 0, or KVP_ERR_IO when nettle
+ * cannot be loaded (util/libs.h). */
+int event_hash(const unsigned char key[EVENT_SECRET_SIZE], const char *field,
+	       const char *s, size_t len, char out[EVENT_HASH_LEN + 1]);
 
 /* ---- event_fields.c: one string field of the value ---- */
 
@@ -237,6 +238,10 @@ void event_failure_read(const unsigned char *rec,
 			const struct event_key_info *info,
 			struct event_failure *out);
 
+/* 0 when summaries can be made (their users sketch needs nettle, loaded
+ * on first use: util/libs.h), or KVP_ERR_IO; a pass asks before it folds
+ * anything. */
+int event_summary_ready(void);
 /* A new summary holding `f`, or `f` counted in `sum`. */
 void event_summary_start(struct event_summary *sum,
 			 const struct event_failure *f);

@@ -26,7 +26,6 @@
  * summary it touches, not per summary in the pool.
  */
 #include <jansson.h>
-#include <nettle/sha2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 
 #include "event/event_internal.h"
 #include "pool/record.h"
+#include "util/libs.h"
 #include "util/utf8.h"
 
 #define SKETCH_DOMAIN "pam_kvp users"
@@ -98,18 +98,23 @@ static void source_of(const unsigned char *rec, char *out)
 	json_decref(v);
 }
 
+/* nettle is loaded before a pass folds failures (event_summary_ready):
+ * here it is there. */
 static void sketch_add(unsigned char sketch[EVENT_SKETCH_BYTES],
 		       const char *user, size_t len, bool has_user)
 {
+	const struct libs_nettle *n = libs_nettle();
 	struct sha256_ctx ctx;
 	uint8_t digest[SHA256_DIGEST_SIZE];
 
-	sha256_init(&ctx);
-	sha256_update(&ctx, sizeof(SKETCH_DOMAIN),
+	if (!n)
+		return;
+	n->sha_init(&ctx);
+	n->sha_update(&ctx, sizeof(SKETCH_DOMAIN),
 		      (const uint8_t *)SKETCH_DOMAIN);
 	if (has_user)
-		sha256_update(&ctx, len, (const uint8_t *)user);
-	sha256_digest(&ctx, sizeof(digest), digest);
+		n->sha_update(&ctx, len, (const uint8_t *)user);
+	n->sha_digest(&ctx, sizeof(digest), digest);
 	sketch[digest[0] / 8] |= (unsigned char)(1u << (digest[0] % 8));
 }
 
@@ -196,6 +201,11 @@ void event_failure_read(const unsigned char *rec,
 	source_of(rec, out->source);
 	/* The sketch hashes the name's JSON text: one name, one text. */
 	out->has_user = raw_member(rec, "user", &out->user, &out->user_len);
+}
+
+int event_summary_ready(void)
+{
+	return libs_nettle() ? 0 : kvp_error_last()->code;
 }
 
 void event_summary_start(struct event_summary *sum,
