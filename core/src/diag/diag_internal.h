@@ -143,15 +143,18 @@ size_t diag_b64_len(size_t n); /* encoded length of n bytes */
  * or KVP_ERR_IO when nettle cannot be loaded. */
 int diag_b64_encode(const void *src, size_t n, char *dst);
 /* Strict: standard alphabet, padded, canonical, no whitespace. 1 decoded
- * (appended to out), 0 invalid, <0 out of memory. */
+ * (appended to out), 0 invalid, <0 out of memory or KVP_ERR_IO when
+ * nettle cannot be loaded. */
 int diag_b64_decode(const char *s, size_t len, struct diag_buf *out);
 
 enum diag_zformat { DIAG_ZLIB, DIAG_GZIP };
-/* Compress into out (level 6, 32 KiB window). 0 or <0. */
+/* Compress into out (level 6, 32 KiB window). 0, or <0: out of memory,
+ * or KVP_ERR_IO when zlib cannot be loaded. */
 int diag_deflate(const void *src, size_t n, enum diag_zformat f,
 		 struct diag_buf *out);
 /* Exactly one complete stream, nothing after it: 1 inflated (appended to
- * out), 0 invalid, <0 out of memory. */
+ * out), 0 invalid, <0 out of memory or KVP_ERR_IO when zlib cannot be
+ * loaded. */
 int diag_inflate(const void *src, size_t n, enum diag_zformat f,
 		 struct diag_buf *out);
 
