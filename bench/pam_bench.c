@@ -22,6 +22,8 @@
  * login): pam_start loads the modules there, and the pair pays the first
  * touch of their pages and the first read of the config; the very last
  * row times pam_start and pam_end too, all that a login's process pays.
+ * Run as root, a row of steady-state pairs from a setuid-root caller (su,
+ * passwd: real uid nobody), whose record a forked root child writes.
  * The row after steady state puts a module that does nothing
  * (pam_noop.so, beside this binary) where pam_kvp's lines are: what
  * libpam itself charges for one more module, which is part of every
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,6 +220,39 @@ static void run_same_handle(const char *label, int runs)
 	row(label, stats(a, runs), stats(b, runs));
 	free(a);
 	free(b);
+}
+
+/* Steady-state pairs from a setuid-root caller (real uid nobody,
+ * effective and saved uid 0, as su and passwd run), in a child process
+ * that takes those ids: pam_kvp writes through a forked root child there
+ * (pam_kvp/writer.c). Only when run as root. */
+static void run_setuid(const char *label, int runs)
+{
+	pid_t pid;
+	int status;
+
+	if (getuid() != 0 || geteuid() != 0)
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		if (setresuid(65534, 0, 0) != 0) {
+			perror("setresuid");
+			_exit(1);
+		}
+		run_pairs(label, "permit", "kvp", runs, 0);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "%s failed\n", label);
+		exit(1);
+	}
 }
 
 static void run_flood(const char *label)
@@ -426,6 +462,7 @@ int main(int argc, char **argv)
 	run_pairs("(a no-op module instead: libpam's part)", "permit", "noop",
 		  runs, 0);
 	run_same_handle("the same, all on one handle", runs);
+	run_setuid("the same from a setuid caller (su)", runs / 5);
 	run_flood("10,000-failure flood (auth, vs deny)");
 	run_fresh("steady state, a new process per pair",
 		  "  the same from pam_start to pam_end", self, runs / 5);
