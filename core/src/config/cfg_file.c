@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config/settings.h"
+#include "util/trust.h"
 
 /* Far more than any real pam_kvp.conf; bounds what a login reads. */
 #define FILE_MAX (1024 * 1024)
@@ -25,21 +26,19 @@ static int too_large(const char *path, size_t size)
 /* Why the open file `st` is not read, or 0. */
 static int refuse(const char *path, const struct stat *st)
 {
+	int r;
+
 	if (S_ISDIR(st->st_mode))
 		return err_fail_errno(EISDIR, path, "read");
 	if (!S_ISREG(st->st_mode))
 		return err_fail(KVP_ERR_IO, path, 0, 0, "not a regular file");
 	/* It steers a root process's writes (pool_dir, hash_key_file):
-	 * refuse one that others could have changed, as sshd's StrictModes
-	 * refuses such an authorized_keys. */
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) ||
-	    (st->st_uid != 0 && st->st_uid != geteuid()))
-		return err_fail(KVP_ERR_CONFIG, path, 0, 0,
-				"insecure file: owned by uid %ld, mode %04o "
-				"(it must belong to root or to the reading "
-				"user, and not be writable by group or others)",
-				(long)st->st_uid,
-				(unsigned int)(st->st_mode & 07777));
+	 * refuse one that others could have changed, by the rule the pool's
+	 * directories and files follow (sshd's StrictModes). */
+	r = trust_stat(st, path, TRUST_OWNER | TRUST_NOT_SHARED,
+		       KVP_ERR_CONFIG);
+	if (r < 0)
+		return r;
 	return st->st_size > FILE_MAX ? too_large(path, (size_t)st->st_size)
 				      : 0;
 }

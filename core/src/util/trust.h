@@ -2,7 +2,8 @@
  * trusted: owned by root or by the caller, writable by no one else (the
  * rule of sshd's StrictModes). The pool layer checks the pool directory
  * and every directory above it, and the pool file (pool/pool_open.c); the
- * config loader's check of pam_kvp.conf is the same rule.
+ * config loader checks pam_kvp.conf with trust_stat() too
+ * (config/cfg_file.c).
  *
  * A check is made either on what a descriptor refers to (an fstat
  * result, a directory opened component by component without following a
